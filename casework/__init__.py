@@ -1,0 +1,99 @@
+"""Casework: escalation and risk case management for Trust & Safety teams."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from casework.config import build_config
+from casework.extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; ``test_config`` overrides settings for tests."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        static_folder=os.path.join(PROJECT_ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(build_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from casework import models  # noqa: F401  (the models must be known to migrations)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    from casework.auth import sessions
+
+    sessions.configure(login_manager)
+
+
+def _select_locale() -> str | None:
+    """The browser's preferred language among ours; the default outside a request."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return None
+    return request.accept_languages.best_match(current_app.config["CASEWORK_LANGUAGES"])
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Foreign keys on, WAL journal, and a wait instead of an error on a busy file."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from casework.auth.views import bp as auth_bp
+    from casework.cases.views import bp as cases_bp
+    from casework.signals.views import bp as signals_bp
+    from casework.users.views import bp as users_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(signals_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(users_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from casework.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from casework import templating
+
+    templating.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from casework.cli import casework_cli
+
+    app.cli.add_command(casework_cli)

@@ -1,0 +1,299 @@
+"""What can be done to a case. Each function changes data, flushes and records the audit
+event; none commits: the request, the CLI command or the test does that once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from casework import audit
+from casework.errors import StaleVersion, ValidationFailed
+from casework.extensions import db
+from casework.models import Case, CaseKeySequence, Comment, MitigationAction, Review, User
+from casework.models.types import utcnow
+from casework.validation import (
+    NAME_MAX,
+    TITLE_MAX,
+    clean_enum,
+    clean_enum_list,
+    clean_rating,
+    clean_text,
+)
+from casework.vocabulary import (
+    ActionStatus,
+    ActionTeam,
+    CaseState,
+    Category,
+    Market,
+    ReviewDecision,
+    Surface,
+    TransitionAction,
+)
+from casework.workflow import TransitionInput, check_transition
+
+CASE_FIELDS = ("title", "summary", "assessment", "category", "markets", "surfaces",
+               "likelihood", "impact")
+
+
+def next_case_key(year: int) -> tuple[int, str]:
+    """The next number in ``year`` and its key, e.g. ``(42, "RISK-2026-0042")``."""
+    # One atomic UPDATE ... RETURNING, so two writers never get the same number.
+    bumped = db.session.execute(
+        sa.update(CaseKeySequence)
+        .where(CaseKeySequence.year == year)
+        .values(last_number=CaseKeySequence.last_number + 1)
+        .returning(CaseKeySequence.last_number)
+    ).scalar()
+    if bumped is None:
+        db.session.add(CaseKeySequence(year=year, last_number=1))
+        db.session.flush()
+        bumped = 1
+    return bumped, f"RISK-{year}-{bumped:04d}"
+
+
+def _clean_case_fields(fields: dict) -> dict:
+    cleaned = {}
+    if "title" in fields:
+        cleaned["title"] = clean_text(fields["title"], "title", required=True,
+                                      max_length=TITLE_MAX)
+    for name in ("summary", "assessment"):
+        if name in fields:
+            cleaned[name] = clean_text(fields[name], name)
+    if "category" in fields:
+        cleaned["category"] = clean_enum(Category, fields["category"], "category")
+    if "markets" in fields:
+        cleaned["markets"] = clean_enum_list(Market, fields["markets"], "markets", required=True)
+    if "surfaces" in fields:
+        cleaned["surfaces"] = clean_enum_list(Surface, fields["surfaces"], "surfaces",
+                                              required=False)
+    for name in ("likelihood", "impact"):
+        if name in fields:
+            cleaned[name] = clean_rating(fields[name], name)
+    return cleaned
+
+
+def _apply_case_fields(case: Case, cleaned: dict) -> None:
+    for name in ("title", "summary", "assessment", "category"):
+        if name in cleaned:
+            setattr(case, name, cleaned[name])
+    if "markets" in cleaned:
+        case.set_markets(cleaned["markets"])
+    if "surfaces" in cleaned:
+        case.set_surfaces(cleaned["surfaces"])
+    if "likelihood" in cleaned or "impact" in cleaned:
+        case.rate(cleaned.get("likelihood", case.likelihood),
+                  cleaned.get("impact", case.impact))
+
+
+def create_case(actor: User, **fields) -> Case:
+    """Open a case in state *qualified*.
+
+    :raise ValidationFailed: a field is missing or invalid.
+    """
+    missing = [n for n in ("title", "category", "markets", "likelihood", "impact")
+               if n not in fields]
+    if missing:
+        raise ValidationFailed(_("This field is required."), missing[0])
+    cleaned = _clean_case_fields(fields)
+    now = utcnow()
+    number, key = next_case_key(now.year)
+    case = Case(key=key, year=now.year, number=number, created_by=actor,
+                state=CaseState.QUALIFIED, created_at=now, updated_at=now)
+    case.summary = ""
+    case.assessment = ""
+    _apply_case_fields(case, cleaned)
+    db.session.add(case)
+    db.session.flush()
+    audit.record_created("case", case, case_id=case.id, actor=actor)
+    return case
+
+
+def ensure_version(case: Case, expected_version: int | None) -> None:
+    """Refuse to act on a case someone else changed since it was read.
+
+    :raise StaleVersion: the case's version is not ``expected_version``.
+    """
+    if expected_version is not None and case.version != int(expected_version):
+        raise StaleVersion()
+
+
+def update_case(actor: User, case: Case, *, expected_version: int | None, **fields) -> Case:
+    """Change the case's own fields; audits what changed.
+
+    :raise StaleVersion: the case changed since the user read it.
+    :raise ValidationFailed: a field is invalid.
+    """
+    ensure_version(case, expected_version)
+    unknown = set(fields) - set(CASE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown field."), sorted(unknown)[0])
+    cleaned = _clean_case_fields(fields)
+    before = audit.snapshot(case)
+    _apply_case_fields(case, cleaned)
+    if audit.diff(before, audit.snapshot(case)):
+        case.updated_at = utcnow()
+    audit.record_changed("case", case, before, case_id=case.id, actor=actor)
+    return case
+
+
+def transition_case(
+    actor: User,
+    case: Case,
+    action: TransitionAction,
+    given: TransitionInput | None = None,
+    *,
+    expected_version: int | None = None,
+) -> Case:
+    """Move the case along the workflow, with the review or reason the step needs.
+
+    :raise Conflict: not possible from the case's state (or it changed meanwhile).
+    :raise PermissionDenied: the actor may not take this step.
+    :raise ValidationFailed: a guard does not hold.
+    """
+    given = given or TransitionInput()
+    ensure_version(case, expected_version)
+    transition = check_transition(actor, case, action, given)
+    before = audit.snapshot(case)
+    now = utcnow()
+    note = given.note.strip() or None
+
+    if action == TransitionAction.ASSIGN:
+        case.owner = given.owner
+    elif action == TransitionAction.DISMISS:
+        case.dismissal_reason = note
+    elif action == TransitionAction.REOPEN:
+        case.resolution = None
+        case.closed_at = None
+    elif action in (TransitionAction.APPROVE, TransitionAction.REQUEST_CHANGES):
+        approved = action == TransitionAction.APPROVE
+        review = Review(
+            case=case, reviewer=actor, note=note,
+            decision=ReviewDecision.APPROVED if approved else ReviewDecision.CHANGES_REQUESTED,
+            resolution=given.resolution if approved else None,
+            residual_likelihood=given.residual_likelihood if approved else None,
+            residual_impact=given.residual_impact if approved else None,
+        )
+        db.session.add(review)
+        if approved:
+            case.resolution = given.resolution
+            case.closed_at = now
+        db.session.flush()
+        audit.record_created("review", review, case_id=case.id, actor=actor)
+
+    if transition.target is not None:
+        case.state = transition.target
+    case.updated_at = now
+    db.session.flush()
+    audit.record(
+        "case", action.value, entity_id=case.id, case_id=case.id, actor=actor,
+        changes=audit.diff(before, audit.snapshot(case)), note=note,
+    )
+    return case
+
+
+def _clean_action_fields(fields: dict, *, creating: bool) -> dict:
+    cleaned = {}
+    if creating or "title" in fields:
+        cleaned["title"] = clean_text(fields.get("title"), "title", required=True,
+                                      max_length=TITLE_MAX)
+    if creating or "team" in fields:
+        cleaned["team"] = clean_enum(ActionTeam, fields.get("team"), "team")
+    if "status" in fields:
+        cleaned["status"] = clean_enum(ActionStatus, fields["status"], "status")
+    if "owner" in fields:
+        cleaned["owner"] = clean_text(fields["owner"], "owner", max_length=NAME_MAX)
+    if "outcome" in fields:
+        cleaned["outcome"] = clean_text(fields["outcome"], "outcome")
+    if "due" in fields:
+        due = fields["due"]
+        if due not in (None, "") and not isinstance(due, date):
+            try:
+                due = date.fromisoformat(str(due))
+            except ValueError:
+                raise ValidationFailed(_("Give a date as YYYY-MM-DD."), "due") from None
+        cleaned["due"] = due or None
+    return cleaned
+
+
+def _apply_action_fields(action: MitigationAction, cleaned: dict) -> None:
+    for name in ("title", "team", "status", "outcome", "due"):
+        if name in cleaned:
+            setattr(action, name, cleaned[name])
+    if "owner" in cleaned:
+        # An e-mail of a Casework user links the user; anything else is a partner's name.
+        who = cleaned["owner"]
+        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == who.lower()))
+        action.owner_user = user
+        action.owner_name = user.name if user else who
+
+
+def _touch(case: Case) -> None:
+    """Mark the case changed: its version and updated time follow its actions."""
+    case.updated_at = utcnow()
+
+
+def add_action(actor: User, case: Case, **fields) -> MitigationAction:
+    """Plan a mitigation action on a case.
+
+    :raise ValidationFailed: a field is missing or invalid.
+    """
+    cleaned = _clean_action_fields(fields, creating=True)
+    action = MitigationAction(case=case, created_by=actor, status=ActionStatus.PLANNED,
+                              owner_name="", outcome="")
+    _apply_action_fields(action, cleaned)
+    db.session.add(action)
+    _touch(case)
+    audit.record_created("action", action, case_id=case.id, actor=actor)
+    return action
+
+
+def update_action(actor: User, action: MitigationAction, **fields) -> MitigationAction:
+    """Change a mitigation action (status, outcome, due date...); audits what changed.
+
+    :raise ValidationFailed: a field is invalid.
+    """
+    cleaned = _clean_action_fields(fields, creating=False)
+    before = audit.snapshot(action)
+    _apply_action_fields(action, cleaned)
+    if audit.diff(before, audit.snapshot(action)):
+        _touch(action.case)
+    audit.record_changed("action", action, before, case_id=action.case_id, actor=actor)
+    return action
+
+
+def add_comment(actor: User, case: Case, body: str) -> Comment:
+    """Comment on a case.
+
+    :raise ValidationFailed: the comment is empty or too long.
+    """
+    text = clean_text(body, "body", required=True)
+    comment = Comment(case=case, author=actor, body=text)
+    db.session.add(comment)
+    audit.record_created("comment", comment, case_id=case.id, actor=actor)
+    return comment
+
+
+def owner_candidates() -> list[User]:
+    """Active users who can own a case, by name."""
+    from casework.permissions import CASEWORKERS
+
+    return list(db.session.scalars(
+        sa.select(User).where(User.active.is_(True), User.role.in_(CASEWORKERS))
+        .order_by(User.name)
+    ))
+
+
+def find_cases(text: str, *, open_only: bool = True, limit: int = 20) -> Iterable[Case]:
+    """Cases whose key or title contains ``text``, newest first."""
+    query = sa.select(Case).order_by(Case.created_at.desc()).limit(limit)
+    pattern = f"%{text.strip()}%"
+    if text.strip():
+        query = query.where(sa.or_(Case.key.ilike(pattern), Case.title.ilike(pattern)))
+    if open_only:
+        from casework.models.case import OPEN_STATES
+
+        query = query.where(Case.state.in_(OPEN_STATES))
+    return db.session.scalars(query)

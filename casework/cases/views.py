@@ -1,0 +1,255 @@
+"""Pages for the case queue, a case, and everything done to it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from casework import permissions
+from casework.audit.timeline import timeline_for
+from casework.cases import operations
+from casework.cases.forms import (
+    ActionForm,
+    ApproveForm,
+    AssignForm,
+    CommentForm,
+    EditCaseForm,
+    NoteForm,
+)
+from casework.cases.queries import CaseFilters
+from casework.edge import actor, require, unit_of_work
+from casework.errors import CaseworkError
+from casework.extensions import db
+from casework.forms import EmptyForm, show_error
+from casework.models import Case, MitigationAction, User
+from casework.vocabulary import (
+    ActionStatus,
+    Band,
+    CaseState,
+    Category,
+    Market,
+    Resolution,
+    TransitionAction,
+    choices,
+    label,
+)
+from casework.workflow import TransitionInput, action_word, find_transition, may_attempt
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+# Transitions that need more than a click get a page of their own with a form.
+FORM_FOR_ACTION = {
+    TransitionAction.ASSIGN: AssignForm,
+    TransitionAction.APPROVE: ApproveForm,
+    TransitionAction.REQUEST_CHANGES: NoteForm,
+    TransitionAction.REOPEN: NoteForm,
+    TransitionAction.DISMISS: NoteForm,
+    TransitionAction.START_MITIGATION: NoteForm,
+    TransitionAction.SUBMIT_FOR_REVIEW: NoteForm,
+}
+ONE_CLICK_ACTIONS = frozenset({TransitionAction.START_MITIGATION,
+                               TransitionAction.SUBMIT_FOR_REVIEW})
+
+
+def load_case(key: str) -> Case:
+    """The case with this key, readable by the current user.
+
+    :raise 404: no such case.
+    :raise 403: the user may not read cases.
+    """
+    case = db.session.scalar(sa.select(Case).where(Case.key == key.upper()))
+    if case is None:
+        abort(404)
+    require(permissions.can_view(actor()))
+    return case
+
+
+@bp.get("")
+def queue():
+    filters = CaseFilters.from_args(request.args)
+    page = db.paginate(filters.select(actor()), per_page=current_app.config["PER_PAGE"],
+                       max_per_page=100, error_out=False)
+    return render_template(
+        "cases/queue.html", page=page, filters=filters,
+        owner_choices=[("", _("Anyone")), ("mine", _("Mine")), ("none", _("Nobody yet"))]
+        + [(str(user.id), user.name) for user in operations.owner_candidates()],
+        state_choices=choices(CaseState, blank=_("Any state")),
+        market_choices=choices(Market, blank=_("Any market")),
+        category_choices=choices(Category, blank=_("Any category")),
+        band_choices=choices(Band, blank=_("Any severity")),
+    )
+
+
+def _render_case(case: Case, status: int = 200, comment_form: CommentForm | None = None):
+    return render_template(
+        "cases/detail.html", case=case, timeline=timeline_for(case),
+        comment_form=comment_form or CommentForm(), button_form=EmptyForm(),
+        one_click=ONE_CLICK_ACTIONS,
+    ), status
+
+
+@bp.get("/<key>")
+def detail(key: str):
+    return _render_case(load_case(key))
+
+
+@bp.route("/<key>/edit", methods=["GET", "POST"])
+def edit(key: str):
+    case = load_case(key)
+    require(permissions.can_edit_case(actor(), case))
+    form = EditCaseForm(obj=case)
+    if request.method == "GET":
+        form.markets.data = [m.value for m in case.markets]
+        form.surfaces.data = [s.value for s in case.surfaces]
+        form.likelihood.data = str(case.likelihood)
+        form.impact.data = str(case.impact)
+        form.category.data = case.category.value
+        form.version.data = str(case.version)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                operations.update_case(actor(), case, expected_version=int(form.version.data),
+                                       **form.case_fields())
+        except CaseworkError as error:
+            show_error(form, error)
+            status = error.status_code
+        else:
+            flash(_("Saved %(key)s.", key=case.key), "success")
+            return redirect(url_for("cases.detail", key=case.key))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/edit.html", case=case, form=form), status
+
+
+def _transition_form(action: TransitionAction, case: Case):
+    form = FORM_FOR_ACTION[action]()
+    if isinstance(form, AssignForm):
+        form.owner.choices = [(0, "")] + [
+            (user.id, f"{user.name} ({label(user.role)})")
+            for user in operations.owner_candidates() if user.id != case.owner_id
+        ]
+    if request.method == "GET":
+        form.version.data = str(case.version)
+    return form
+
+
+def _transition_input(form) -> TransitionInput:
+    given = TransitionInput(note=(form.note.data or "") if hasattr(form, "note") else "")
+    if isinstance(form, AssignForm):
+        given.owner = db.session.get(User, form.owner.data) if form.owner.data else None
+    if isinstance(form, ApproveForm):
+        given.resolution = Resolution(form.resolution.data) if form.resolution.data else None
+        given.residual_likelihood = int(form.residual_likelihood.data)
+        given.residual_impact = int(form.residual_impact.data)
+    return given
+
+
+@bp.route("/<key>/do/<action>", methods=["GET", "POST"])
+def transition(key: str, action: str):
+    """One step of the workflow; the page shows the form the step needs."""
+    case = load_case(key)
+    try:
+        step = TransitionAction(action)
+    except ValueError:
+        abort(404)
+    require(may_attempt(actor(), case, step))
+    form = _transition_form(step, case)
+    possible = find_transition(case.state, step) is not None
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                version = int(form.version.data) if form.version.data else None
+                with unit_of_work():
+                    operations.transition_case(actor(), case, step, _transition_input(form),
+                                               expected_version=version)
+            except CaseworkError as error:
+                show_error(form, error)
+                status = error.status_code
+            else:
+                flash(_("%(key)s: %(what)s.", key=case.key, what=_done_message(step)),
+                      "success")
+                return redirect(url_for("cases.detail", key=case.key))
+        else:
+            status = 422
+    elif not possible:
+        status = 409
+        form.form_errors.append(_("This step is not possible while the case is %(state)s.",
+                                  state=label(case.state)))
+    return render_template("cases/transition.html", case=case, form=form, action=step,
+                           possible=possible), status
+
+
+def _done_message(step: TransitionAction) -> str:
+    return _("case %(what)s", what=action_word(step))
+
+
+@bp.route("/<key>/actions/new", methods=["GET", "POST"])
+def new_action(key: str):
+    case = load_case(key)
+    require(permissions.can_manage_actions(actor(), case))
+    form = ActionForm()
+    if request.method == "GET":
+        form.status.data = ActionStatus.PLANNED.value
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                operations.add_action(actor(), case, **form.action_fields())
+        except CaseworkError as error:
+            show_error(form, error)
+            status = error.status_code
+        else:
+            flash(_("Mitigation action added."), "success")
+            return redirect(url_for("cases.detail", key=case.key, _anchor="actions"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/action_form.html", case=case, form=form, action=None), status
+
+
+@bp.route("/<key>/actions/<int:action_id>/edit", methods=["GET", "POST"])
+def edit_action(key: str, action_id: int):
+    case = load_case(key)
+    action = db.session.get(MitigationAction, action_id)
+    if action is None or action.case_id != case.id:
+        abort(404)
+    require(permissions.can_edit_action(actor(), action))
+    form = ActionForm(obj=action)
+    if request.method == "GET":
+        form.owner.data = action.owner_user.email if action.owner_user else action.owner_name
+        form.team.data = action.team.value
+        form.status.data = action.status.value
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                operations.update_action(actor(), action, **form.action_fields())
+        except CaseworkError as error:
+            show_error(form, error)
+            status = error.status_code
+        else:
+            flash(_("Mitigation action saved."), "success")
+            return redirect(url_for("cases.detail", key=case.key, _anchor="actions"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/action_form.html", case=case, form=form,
+                           action=action), status
+
+
+@bp.post("/<key>/comments")
+def comment(key: str):
+    case = load_case(key)
+    require(permissions.can_comment(actor(), case))
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                operations.add_comment(actor(), case, form.body.data)
+        except CaseworkError as error:
+            show_error(form, error)
+            return _render_case(case, error.status_code, comment_form=form)
+        flash(_("Comment added."), "success")
+        return redirect(url_for("cases.detail", key=case.key, _anchor="comments"))
+    return _render_case(case, 422, comment_form=form)

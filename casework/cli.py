@@ -1,0 +1,105 @@
+"""``flask casework ...``: administration from the command line.
+
+Each command runs one unit of work; a refusal prints one line to stderr and exits 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from casework.edge import unit_of_work
+from casework.errors import CaseworkError
+from casework.users import operations as users
+from casework.vocabulary import Role
+
+casework_cli = AppGroup("casework", help="Manage Casework users and data.")
+
+
+def fail(message: str) -> None:
+    """Print one readable line and exit with status 1."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _user_or_fail(email: str):
+    user = users.find_user(email)
+    if user is None:
+        fail(f"no user with the e-mail {email}")
+    return user
+
+
+ROLE_CHOICE = click.Choice([r.value for r in Role])
+
+
+@casework_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=ROLE_CHOICE)
+def create_user_command(email: str, name: str, role: str) -> None:
+    """Add a user; the password comes from standard input or a prompt."""
+    password = _read_password()
+    try:
+        with unit_of_work():
+            user = users.create_user(None, email=email, name=name, role=role, password=password)
+    except CaseworkError as error:
+        fail(error.message)
+    click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+@casework_cli.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=ROLE_CHOICE)
+def set_role_command(email: str, role: str) -> None:
+    """Change a user's role; their sessions end."""
+    user = _user_or_fail(email)
+    try:
+        with unit_of_work():
+            users.set_role(None, user, role)
+    except CaseworkError as error:
+        fail(error.message)
+    click.echo(f"{user.email} is now {user.role.value}.")
+
+
+@casework_cli.command("deactivate")
+@click.option("--email", required=True)
+def deactivate_command(email: str) -> None:
+    """Stop a user from logging in; their sessions end."""
+    user = _user_or_fail(email)
+    try:
+        with unit_of_work():
+            users.deactivate_user(None, user)
+    except CaseworkError as error:
+        fail(error.message)
+    click.echo(f"{user.email} is deactivated.")
+
+
+@casework_cli.command("demo")
+@click.option("--force", is_flag=True, help="Add the demo data even if the database has data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) on a non-empty database.")
+def demo_command(force: bool, if_empty: bool) -> None:
+    """Load realistic DACH demo data: users, signals and cases in every state."""
+    from casework import demo
+
+    if not demo.database_is_empty():
+        if if_empty:
+            click.echo("The database has data already; no demo data loaded.")
+            demo.print_logins(click.echo)
+            return
+        if not force:
+            fail("the database is not empty; use --force to add the demo data anyway")
+    try:
+        with unit_of_work():
+            summary = demo.load()
+    except CaseworkError as error:
+        fail(error.message)
+    click.echo(summary)
+    demo.print_logins(click.echo)

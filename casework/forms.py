@@ -1,0 +1,40 @@
+"""Form pieces every feature uses."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, widgets
+
+from casework.errors import CaseworkError
+
+
+class EmptyForm(FlaskForm):
+    """Only a CSRF token: for buttons that POST."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (markets, surfaces) instead of a multi-select box."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def show_error(form: FlaskForm, error: CaseworkError) -> None:
+    """Put an operation's refusal beside the field it concerns, or above the form."""
+    errors = getattr(error, "errors", None) or {error.field or "__all__": error.message}
+    for name, message in errors.items():
+        field = getattr(form, name, None) if name != "__all__" else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or []), str(message)]
+        else:
+            form.form_errors.append(str(message))
+
+
+RATING_CHOICES = [
+    ("1", _l("1 - very unlikely / minimal")),
+    ("2", _l("2 - unlikely / minor")),
+    ("3", _l("3 - possible / moderate")),
+    ("4", _l("4 - likely / major")),
+    ("5", _l("5 - almost certain / severe")),
+]

@@ -1,0 +1,41 @@
+"""Audit events: who changed what, when, with the fields before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.extensions import db
+from casework.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from casework.models.user import User
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        sa.Index("ix_audit_events_case", "case_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    entity_type: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[int | None]
+    # The case an event belongs to, so the case page shows one timeline of everything.
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    # {"field": [before, after]} for changes, {"field": value} for creations.
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(45))
+
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.entity_type}.{self.action}>"

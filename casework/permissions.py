@@ -1,0 +1,78 @@
+"""Who may do what: one place that views, templates, the CLI and later the API ask.
+
+Every predicate takes the acting user first. Anonymous users may do nothing.
+Transitions of a case are decided by ``casework.workflow``, which builds on these.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from casework.vocabulary import Role
+
+if TYPE_CHECKING:
+    from casework.models import Case, MitigationAction, Signal, User
+
+MANAGERS = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER})
+# Roles that do casework: they may file signals, comment and own cases.
+CASEWORKERS = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER, Role.POLICY_SPECIALIST})
+
+
+def _active(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
+
+
+def is_manager(user: User) -> bool:
+    """Program managers and admins run triage, assignment, review and closure."""
+    return _active(user) and user.role in MANAGERS
+
+
+def is_owner(user: User, case: Case) -> bool:
+    return _active(user) and case.owner_id is not None and case.owner_id == user.id
+
+
+def can_view(user: User) -> bool:
+    """Every active user reads signals and cases (restricted cases come later)."""
+    return _active(user)
+
+
+def can_file_signal(user: User) -> bool:
+    return _active(user) and user.role in CASEWORKERS
+
+
+def can_triage(user: User) -> bool:
+    """Qualify, dismiss or mark signals as duplicates: managers."""
+    return is_manager(user)
+
+
+def can_triage_signal(user: User, signal: Signal) -> bool:
+    """Triage this signal now: managers, while the signal is new."""
+    return can_triage(user) and signal.is_open
+
+
+def can_edit_case(user: User, case: Case) -> bool:
+    """Change the case's fields: managers on any open case, owners on their own."""
+    return case.is_open and (is_manager(user) or is_owner(user, case))
+
+
+def can_manage_actions(user: User, case: Case) -> bool:
+    """Add and update mitigation actions: as for editing the case."""
+    return can_edit_case(user, case)
+
+
+def can_edit_action(user: User, action: MitigationAction) -> bool:
+    return can_manage_actions(user, action.case)
+
+
+def can_comment(user: User, case: Case) -> bool:
+    """Everyone but leadership comments on any case."""
+    return _active(user) and user.role in CASEWORKERS
+
+
+def can_be_owner(user: User) -> bool:
+    """Leadership reads only, so it cannot own a case."""
+    return _active(user) and user.role in CASEWORKERS
+
+
+def can_manage_users(user: User) -> bool:
+    return _active(user) and user.role == Role.ADMIN

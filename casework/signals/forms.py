@@ -1,0 +1,48 @@
+"""Forms for filing and triaging signals."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
+
+from casework.validation import REF_MAX, TEXT_MAX, TITLE_MAX, URL_MAX
+from casework.vocabulary import Category, Market, SignalSource, Surface, choices
+
+
+class SignalForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=TEXT_MAX)])
+    source = SelectField(_l("Source"), choices=choices(SignalSource),
+                         validators=[InputRequired()])
+    market = SelectField(_l("Market"), choices=choices(Market), validators=[InputRequired()])
+    surface = SelectField(_l("Product surface"), choices=choices(Surface, blank=_l("Not known")),
+                          validators=[Optional()])
+    category = SelectField(_l("Risk category"), choices=choices(Category),
+                           validators=[InputRequired()])
+    url = StringField(_l("Link"), validators=[
+        Optional(), Length(max=URL_MAX),
+        URL(require_tld=False, message=_l("Give a link starting with http:// or https://.")),
+    ])
+    observed_at = DateTimeLocalField(
+        _l("Observed at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()], description=_l("Your local time (Europe/Berlin)."),
+    )
+    external_ref = StringField(
+        _l("External reference"), validators=[Length(max=REF_MAX)],
+        description=_l("The signal's ID in its source system, e.g. a ticket number."),
+    )
+
+
+class AttachForm(FlaskForm):
+    case_key = StringField(_l("Case key"), validators=[DataRequired(), Length(max=20)],
+                           description=_l("For example RISK-2026-0042."))
+
+
+class DismissForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=TEXT_MAX)])
+
+
+class DuplicateForm(FlaskForm):
+    of = StringField(_l("Duplicate of"), validators=[DataRequired(), Length(max=20)],
+                     description=_l("A signal number such as #12, or a case key such as "
+                                    "RISK-2026-0042."))

@@ -1,0 +1,163 @@
+"""What can be done to a signal: file it, then triage it into a case, away, or onto a
+duplicate. Functions flush and audit; they never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from casework import audit
+from casework.cases.operations import create_case
+from casework.errors import Conflict, PermissionDenied, ValidationFailed
+from casework.extensions import db
+from casework.models import Case, Signal, User
+from casework.models.types import utcnow
+from casework.permissions import can_file_signal, can_triage_signal
+from casework.validation import REF_MAX, TITLE_MAX, URL_MAX, clean_enum, clean_text
+from casework.vocabulary import Category, Market, SignalSource, SignalStatus, Surface
+
+
+def find_by_external_ref(source: SignalSource, external_ref: str | None) -> Signal | None:
+    if not external_ref:
+        return None
+    return db.session.scalar(
+        sa.select(Signal).where(Signal.source == source, Signal.external_ref == external_ref)
+    )
+
+
+def _clean_url(value) -> str | None:
+    url = clean_text(value, "url", max_length=URL_MAX) or None
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ValidationFailed(_("Give a link starting with http:// or https://."), "url")
+    return url
+
+
+def file_signal(actor: User, **fields) -> Signal:
+    """Record a new signal in the inbox.
+
+    :raise PermissionDenied: the actor's role does not file signals.
+    :raise ValidationFailed: a field is missing or invalid.
+    :raise Conflict: a signal with the same source and external reference exists.
+    """
+    if not can_file_signal(actor):
+        raise PermissionDenied(_("Your role does not file signals."))
+    observed_at = fields.get("observed_at")
+    if observed_at is not None and not isinstance(observed_at, datetime):
+        raise ValidationFailed(_("Give a date and time."), "observed_at")
+    if observed_at is not None and observed_at.tzinfo is None:
+        raise ValidationFailed(_("Give a date and time with its time zone."), "observed_at")
+    if observed_at is not None and observed_at > utcnow():
+        raise ValidationFailed(_("A signal cannot be observed in the future."), "observed_at")
+    signal = Signal(
+        title=clean_text(fields.get("title"), "title", required=True, max_length=TITLE_MAX),
+        description=clean_text(fields.get("description"), "description"),
+        source=clean_enum(SignalSource, fields.get("source"), "source"),
+        market=clean_enum(Market, fields.get("market"), "market"),
+        surface=clean_enum(Surface, fields.get("surface"), "surface", required=False),
+        category=clean_enum(Category, fields.get("category"), "category"),
+        url=_clean_url(fields.get("url")),
+        observed_at=observed_at,
+        external_ref=clean_text(fields.get("external_ref"), "external_ref",
+                                max_length=REF_MAX) or None,
+        status=SignalStatus.NEW,
+        reported_by=actor,
+    )
+    existing = find_by_external_ref(signal.source, signal.external_ref)
+    if existing is not None:
+        raise Conflict(
+            _("This reference was already filed as signal #%(id)d.", id=existing.id),
+            "external_ref",
+        )
+    db.session.add(signal)
+    audit.record_created("signal", signal, actor=actor)
+    return signal
+
+
+def _begin_triage(actor: User, signal: Signal) -> dict:
+    """Check the actor may triage the signal now; the audit snapshot before the change.
+
+    :raise Conflict: the signal was already triaged.
+    :raise PermissionDenied: the actor does not triage signals.
+    """
+    if signal.status != SignalStatus.NEW:
+        raise Conflict(_("This signal was already triaged (%(status)s).",
+                         status=signal.status.value))
+    if not can_triage_signal(actor, signal):
+        raise PermissionDenied(_("Only program managers triage signals."))
+    return audit.snapshot(signal)
+
+
+def _finish_triage(actor: User, signal: Signal, before: dict, action: str, note=None) -> None:
+    signal.triaged_by = actor
+    signal.triaged_at = utcnow()
+    db.session.flush()
+    audit.record("signal", action, entity_id=signal.id, case_id=signal.case_id, actor=actor,
+                 changes=audit.diff(before, audit.snapshot(signal)), note=note)
+
+
+def qualify_into_new_case(actor: User, signal: Signal, **case_fields) -> Case:
+    """Open a new case for the signal.
+
+    :raise Conflict: the signal was already triaged.
+    :raise ValidationFailed: a case field is invalid.
+    """
+    before = _begin_triage(actor, signal)
+    case = create_case(actor, **case_fields)
+    signal.case = case
+    signal.status = SignalStatus.QUALIFIED
+    _finish_triage(actor, signal, before, "qualified")
+    return case
+
+
+def attach_to_case(actor: User, signal: Signal, case: Case) -> Case:
+    """Qualify the signal as further evidence of an existing, open case.
+
+    :raise Conflict: the signal was already triaged, or the case is closed or dismissed.
+    """
+    before = _begin_triage(actor, signal)
+    if not case.is_open:
+        raise Conflict(_("%(key)s is not open; reopen it first or open a new case.",
+                         key=case.key), "case")
+    signal.case = case
+    signal.status = SignalStatus.QUALIFIED
+    case.updated_at = utcnow()
+    _finish_triage(actor, signal, before, "qualified")
+    return case
+
+
+def dismiss_signal(actor: User, signal: Signal, reason: str) -> Signal:
+    """Dismiss noise, with the reason.
+
+    :raise ValidationFailed: no reason given.
+    """
+    before = _begin_triage(actor, signal)
+    signal.dismissal_reason = clean_text(reason, "reason", required=True)
+    signal.status = SignalStatus.DISMISSED
+    _finish_triage(actor, signal, before, "dismissed", note=signal.dismissal_reason)
+    return signal
+
+
+def mark_duplicate(actor: User, signal: Signal, *, of_signal: Signal | None = None,
+                   of_case: Case | None = None) -> Signal:
+    """Mark the signal as a duplicate of another signal or of a case.
+
+    A duplicate of a case is listed with that case's signals; a duplicate of a signal
+    that was qualified follows it onto its case.
+
+    :raise ValidationFailed: neither or both targets given, or the signal itself.
+    """
+    before = _begin_triage(actor, signal)
+    if (of_signal is None) == (of_case is None):
+        raise ValidationFailed(_("Name the signal or the case this duplicates."), "of")
+    if of_signal is not None:
+        if of_signal.id == signal.id:
+            raise ValidationFailed(_("A signal cannot duplicate itself."), "of")
+        signal.duplicate_of_signal = of_signal
+        signal.case = of_signal.case
+    else:
+        signal.case = of_case
+    signal.status = SignalStatus.DUPLICATE
+    _finish_triage(actor, signal, before, "marked_duplicate")
+    return signal

@@ -1,0 +1,237 @@
+"""The signal inbox, filing a signal, and triage."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+
+from casework import permissions
+from casework.cases.forms import CaseFieldsForm
+from casework.cases.operations import find_cases
+from casework.edge import actor, require, unit_of_work
+from casework.errors import CaseworkError, Conflict, ValidationFailed
+from casework.extensions import db
+from casework.forms import show_error
+from casework.models import Case, Signal
+from casework.signals import operations
+from casework.signals.forms import AttachForm, DismissForm, DuplicateForm, SignalForm
+from casework.vocabulary import Category, Market, SignalSource, SignalStatus, choices
+
+bp = Blueprint("signals", __name__, url_prefix="/signals")
+
+
+def load_signal(signal_id: int) -> Signal:
+    """The signal, readable by the current user.
+
+    :raise 404: no such signal.
+    """
+    signal = db.session.get(Signal, signal_id)
+    if signal is None:
+        abort(404)
+    require(permissions.can_view(actor()))
+    return signal
+
+
+def _member(enum_cls, value):
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("")
+def inbox():
+    status = _member(SignalStatus, request.args.get("status", "new"))
+    source = _member(SignalSource, request.args.get("source"))
+    market = _member(Market, request.args.get("market"))
+    category = _member(Category, request.args.get("category"))
+    query = sa.select(Signal)
+    if status:
+        query = query.where(Signal.status == status)
+    if source:
+        query = query.where(Signal.source == source)
+    if market:
+        query = query.where(Signal.market == market)
+    if category:
+        query = query.where(Signal.category == category)
+    query = query.order_by(Signal.created_at.desc(), Signal.id.desc())
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], max_per_page=100,
+                       error_out=False)
+    return render_template(
+        "signals/inbox.html", page=page,
+        selected={"status": request.args.get("status", "new"), "source": source,
+                  "market": market, "category": category},
+        status_choices=[*choices(SignalStatus), ("all", _("All"))],
+        source_choices=choices(SignalSource, blank=_("Any source")),
+        market_choices=choices(Market, blank=_("Any market")),
+        category_choices=choices(Category, blank=_("Any category")),
+    )
+
+
+def _as_utc(local):
+    """A naive local time from a form, read in the user's time zone, as UTC."""
+    if local is None:
+        return None
+    zone = ZoneInfo(str(get_timezone()))
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    require(permissions.can_file_signal(actor()))
+    form = SignalForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                signal = operations.file_signal(
+                    actor(), title=form.title.data, description=form.description.data,
+                    source=form.source.data, market=form.market.data,
+                    surface=form.surface.data or None, category=form.category.data,
+                    url=form.url.data, observed_at=_as_utc(form.observed_at.data),
+                    external_ref=form.external_ref.data,
+                )
+        except CaseworkError as error:
+            show_error(form, error)
+            status = error.status_code
+        else:
+            flash(_("Signal #%(id)d filed.", id=signal.id), "success")
+            return redirect(url_for("signals.detail", signal_id=signal.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("signals/new.html", form=form), status
+
+
+def _render_signal(signal: Signal, status: int = 200, **forms):
+    forms.setdefault("dismiss_form", DismissForm())
+    forms.setdefault("duplicate_form", DuplicateForm())
+    forms.setdefault("attach_form", AttachForm())
+    return render_template("signals/detail.html", signal=signal, **forms), status
+
+
+@bp.get("/<int:signal_id>")
+def detail(signal_id: int):
+    return _render_signal(load_signal(signal_id))
+
+
+def _prefill_case_form(form: CaseFieldsForm, signal: Signal) -> None:
+    form.title.data = signal.title
+    form.summary.data = signal.description
+    form.category.data = signal.category.value
+    form.markets.data = [signal.market.value]
+    form.surfaces.data = [signal.surface.value] if signal.surface else []
+
+
+@bp.route("/<int:signal_id>/qualify", methods=["GET", "POST"])
+def qualify(signal_id: int):
+    """Open a new case for the signal, or find an existing case to attach it to."""
+    signal = load_signal(signal_id)
+    require(permissions.can_triage(actor()))
+    if not signal.is_open:
+        raise Conflict(_("This signal was already triaged."))
+    form = CaseFieldsForm()
+    if request.method == "GET":
+        _prefill_case_form(form, signal)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                case = operations.qualify_into_new_case(actor(), signal, **form.case_fields())
+        except CaseworkError as error:
+            show_error(form, error)
+            status = error.status_code
+        else:
+            flash(_("Signal qualified into new case %(key)s.", key=case.key), "success")
+            return redirect(url_for("cases.detail", key=case.key))
+    elif request.method == "POST":
+        status = 422
+    search = (request.args.get("case_q") or "").strip()[:200]
+    return render_template(
+        "signals/qualify.html", signal=signal, form=form, attach_form=AttachForm(),
+        search=search, candidates=list(find_cases(search)),
+    ), status
+
+
+def _case_by_key(key: str) -> Case:
+    case = db.session.scalar(sa.select(Case).where(Case.key == key.strip().upper()))
+    if case is None:
+        raise ValidationFailed(_("There is no case %(key)s.", key=key.strip()[:20]), "case_key")
+    return case
+
+
+def _triage(signal: Signal, form, work, done_message: str, form_name: str):
+    """Run one triage step from the signal page; on refusal show the page with the error."""
+    require(permissions.can_triage(actor()))
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                result = work()
+        except CaseworkError as error:
+            show_error(form, error)
+            return _render_signal(signal, error.status_code, **{form_name: form})
+        flash(done_message, "success")
+        if isinstance(result, Case):
+            return redirect(url_for("cases.detail", key=result.key))
+        return redirect(url_for("signals.detail", signal_id=signal.id))
+    return _render_signal(signal, 422, **{form_name: form})
+
+
+@bp.post("/<int:signal_id>/attach")
+def attach(signal_id: int):
+    signal = load_signal(signal_id)
+    form = AttachForm()
+    return _triage(
+        signal, form,
+        lambda: operations.attach_to_case(actor(), signal, _case_by_key(form.case_key.data)),
+        _("Signal attached to the case."), "attach_form",
+    )
+
+
+@bp.post("/<int:signal_id>/dismiss")
+def dismiss(signal_id: int):
+    signal = load_signal(signal_id)
+    form = DismissForm()
+    return _triage(
+        signal, form, lambda: operations.dismiss_signal(actor(), signal, form.reason.data),
+        _("Signal dismissed."), "dismiss_form",
+    )
+
+
+def _duplicate_target(text: str) -> dict:
+    """``{"of_signal": ...}`` or ``{"of_case": ...}`` from "#12", "12" or a case key."""
+    text = text.strip()
+    number = text.lstrip("#")
+    if number.isdigit():
+        target = db.session.get(Signal, int(number))
+        if target is None:
+            raise ValidationFailed(_("There is no signal #%(id)s.", id=number), "of")
+        return {"of_signal": target}
+    try:
+        return {"of_case": _case_by_key(text)}
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, "of") from None
+
+
+@bp.post("/<int:signal_id>/duplicate")
+def duplicate(signal_id: int):
+    signal = load_signal(signal_id)
+    form = DuplicateForm()
+    return _triage(
+        signal, form,
+        lambda: operations.mark_duplicate(actor(), signal, **_duplicate_target(form.of.data)),
+        _("Signal marked as a duplicate."), "duplicate_form",
+    )

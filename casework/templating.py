@@ -1,0 +1,51 @@
+"""Filters and globals that every template can use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+
+from casework import permissions, workflow
+from casework.vocabulary import Band, band_for, label
+
+
+def _when(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC timestamp in the user's time zone (Europe/Berlin by default)."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def _day(value: date | None) -> str:
+    return format_date(value, "medium") if value else ""
+
+
+def _url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (``None`` drops one)."""
+    args = request.args.to_dict(flat=False)
+    for name, value in changes.items():
+        if value is None or value == "":
+            args.pop(name, None)
+        else:
+            args[name] = [value]
+    query = urlencode(args, doseq=True)
+    return request.path + ("?" + query if query else "")
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["day"] = _day
+    app.jinja_env.globals.update(
+        can=permissions,
+        available_actions=workflow.available_actions,
+        band_for=band_for,
+        Band=Band,
+        url_with=_url_with,
+        get_locale=get_locale,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,24 @@
+"""Forms for managing users."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from casework.validation import NAME_MAX
+from casework.vocabulary import Role, choices
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    role = SelectField(_l("Role"), choices=choices(Role), validators=[InputRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("At least 12 characters."))
+    confirm = PasswordField(_l("Repeat password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The passwords do not match.")),
+    ])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=choices(Role), validators=[InputRequired()])

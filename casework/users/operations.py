@@ -1,0 +1,129 @@
+"""Managing the people who use Casework. Functions flush and audit; they never commit."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from casework import audit
+from casework.errors import Conflict, ValidationFailed
+from casework.extensions import db
+from casework.models import User
+from casework.validation import NAME_MAX, clean_enum, clean_text
+from casework.vocabulary import Role
+
+PASSWORD_MIN_LENGTH = 12
+# The most common choices that still pass the length rule.
+COMMON_PASSWORDS = frozenset({
+    "password1234", "123456789012", "qwertyuiopas", "passwort1234", "iloveyou1234",
+    "casework1234", "administrator", "letmein12345", "welcome12345", "willkommen12",
+})
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why a password is too weak, or None when it is acceptable."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return _("The password needs at least %(n)d characters.", n=PASSWORD_MIN_LENGTH)
+    if len(set(password)) < 5:
+        return _("The password repeats too few different characters.")
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS:
+        return _("This password is too common.")
+    local_part = email.split("@")[0].lower()
+    if (local_part and len(local_part) >= 4 and local_part in lowered) or (
+        name and name.lower().replace(" ", "") in lowered.replace(" ", "")
+    ):
+        return _("The password must not contain your name or e-mail address.")
+    return None
+
+
+def normalise_email(value: str) -> str:
+    """The e-mail address in canonical form.
+
+    :raise ValidationFailed: it is not a valid address.
+    """
+    text = clean_text(value, "email", required=True, max_length=254)
+    try:
+        # Deliverability needs DNS, which an offline installation does not have.
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationFailed(_("Give a valid e-mail address."), "email") from None
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())
+    )
+
+
+def create_user(actor: User | None, *, email: str, name: str, role, password: str) -> User:
+    """Add a user who can log in.
+
+    :raise ValidationFailed: a field is invalid or the password too weak.
+    :raise Conflict: the e-mail address is taken.
+    """
+    address = normalise_email(email)
+    display_name = clean_text(name, "name", required=True, max_length=NAME_MAX)
+    member = clean_enum(Role, role, "role")
+    if find_user(address) is not None:
+        raise Conflict(_("A user with the e-mail %(email)s exists already.", email=address),
+                       "email")
+    problem = password_problem(password, email=address, name=display_name)
+    if problem:
+        raise ValidationFailed(problem, "password")
+    user = User(email=address, name=display_name, role=member, active=True, session_epoch=0)
+    user.set_password(password)
+    db.session.add(user)
+    audit.record_created("user", user, actor=actor)
+    return user
+
+
+def set_role(actor: User | None, user: User, role) -> User:
+    """Change a user's role; their sessions end so the new rights apply at once."""
+    member = clean_enum(Role, role, "role")
+    if member == user.role:
+        return user
+    before = audit.snapshot(user)
+    user.role = member
+    user.end_sessions()
+    audit.record_changed("user", user, before, "role_changed", actor=actor)
+    return user
+
+
+def deactivate_user(actor: User | None, user: User) -> User:
+    """Stop a user from logging in; their open sessions end on their next request.
+
+    :raise Conflict: an admin tries to deactivate themselves.
+    """
+    if actor is not None and actor.id == user.id:
+        raise Conflict(_("You cannot deactivate yourself."))
+    if not user.active:
+        return user
+    before = audit.snapshot(user)
+    user.active = False
+    user.end_sessions()
+    audit.record_changed("user", user, before, "deactivated", actor=actor)
+    return user
+
+
+def reactivate_user(actor: User | None, user: User) -> User:
+    if user.active:
+        return user
+    before = audit.snapshot(user)
+    user.active = True
+    audit.record_changed("user", user, before, "reactivated", actor=actor)
+    return user
+
+
+def record_login(user: User | None, email: str, *, succeeded: bool) -> None:
+    """Audit a login attempt; a failure records the address tried, not the password."""
+    if succeeded:
+        audit.record("user", "login", entity_id=user.id, actor=user)
+    else:
+        audit.record("user", "login_failed", entity_id=user.id if user else None,
+                     changes={"email": email[:254]})
+
+
+def record_logout(user: User) -> None:
+    audit.record("user", "logout", entity_id=user.id, actor=user)

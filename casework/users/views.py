@@ -1,0 +1,96 @@
+"""Admin pages for the people who use Casework."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from casework import permissions
+from casework.edge import actor, require, unit_of_work
+from casework.errors import CaseworkError
+from casework.extensions import db
+from casework.forms import EmptyForm, show_error
+from casework.models import User
+from casework.users import operations
+from casework.users.forms import NewUserForm, RoleForm
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+@bp.before_request
+def only_admins():
+    require(permissions.can_manage_users(actor()))
+
+
+def load_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _render_list(status: int = 200, **forms):
+    users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name))
+    return render_template("users/list.html", users=list(users), button_form=EmptyForm(),
+                           role_form=RoleForm(), **forms), status
+
+
+@bp.get("")
+def index():
+    return _render_list()
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = NewUserForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                user = operations.create_user(actor(), email=form.email.data,
+                                              name=form.name.data, role=form.role.data,
+                                              password=form.password.data)
+        except CaseworkError as error:
+            show_error(form, error)
+            status = error.status_code
+        else:
+            flash(_("%(name)s can now log in.", name=user.name), "success")
+            return redirect(url_for("users.index"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("users/new.html", form=form), status
+
+
+def _change(user_id: int, form, work, message: str):
+    user = load_user(user_id)
+    if not form.validate_on_submit():
+        flash(_("That change was not valid; nothing was saved."), "error")
+        return redirect(url_for("users.index"))
+    try:
+        with unit_of_work():
+            work(user)
+    except CaseworkError as error:
+        flash(error.message, "error")
+        return redirect(url_for("users.index"))
+    flash(message % {"name": user.name}, "success")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/<int:user_id>/role")
+def set_role(user_id: int):
+    form = RoleForm()
+    return _change(user_id, form, lambda user: operations.set_role(actor(), user, form.role.data),
+                   _("Changed the role of %(name)s."))
+
+
+@bp.post("/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    return _change(user_id, EmptyForm(), lambda user: operations.deactivate_user(actor(), user),
+                   _("Deactivated %(name)s."))
+
+
+@bp.post("/<int:user_id>/reactivate")
+def reactivate(user_id: int):
+    return _change(user_id, EmptyForm(), lambda user: operations.reactivate_user(actor(), user),
+                   _("Reactivated %(name)s."))
