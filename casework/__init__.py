@@ -23,9 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=os.path.join(PROJECT_ROOT, "static"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_mapping(build_config(app.instance_path))
-    if test_config:
-        app.config.from_mapping(test_config)
+    app.config.from_mapping(build_config(app.instance_path, test_config))
 
     register_extensions(app)
     register_blueprints(app)

@@ -24,11 +24,13 @@ def load_secret_key(instance_path: str) -> str:
     return key_file.read_text().strip()
 
 
-def build_config(instance_path: str) -> dict:
-    """The settings every deployment needs, from environment variables."""
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """The settings every deployment needs, from environment variables and ``overrides``."""
+    overrides = overrides or {}
     default_db = "sqlite:///" + str(Path(instance_path) / "casework.sqlite3")
+    secret_key = overrides.get("SECRET_KEY") or load_secret_key(instance_path)
     return {
-        "SECRET_KEY": load_secret_key(instance_path),
+        "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "en",
@@ -40,4 +42,5 @@ def build_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        **overrides,
     }

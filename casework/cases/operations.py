@@ -160,6 +160,10 @@ def transition_case(
     now = utcnow()
     note = given.note.strip() or None
 
+    if transition.target is not None:
+        case.state = transition.target
+    case.updated_at = now
+    review = None
     if action == TransitionAction.ASSIGN:
         case.owner = given.owner
     elif action == TransitionAction.DISMISS:
@@ -170,23 +174,20 @@ def transition_case(
     elif action in (TransitionAction.APPROVE, TransitionAction.REQUEST_CHANGES):
         approved = action == TransitionAction.APPROVE
         review = Review(
-            case=case, reviewer=actor, note=note,
+            reviewer=actor, note=note,
             decision=ReviewDecision.APPROVED if approved else ReviewDecision.CHANGES_REQUESTED,
             resolution=given.resolution if approved else None,
             residual_likelihood=given.residual_likelihood if approved else None,
             residual_impact=given.residual_impact if approved else None,
         )
+        review.case = case
         db.session.add(review)
         if approved:
             case.resolution = given.resolution
             case.closed_at = now
-        db.session.flush()
-        audit.record_created("review", review, case_id=case.id, actor=actor)
-
-    if transition.target is not None:
-        case.state = transition.target
-    case.updated_at = now
     db.session.flush()
+    if review is not None:
+        audit.record_created("review", review, case_id=case.id, actor=actor)
     audit.record(
         "case", action.value, entity_id=case.id, case_id=case.id, actor=actor,
         changes=audit.diff(before, audit.snapshot(case)), note=note,
@@ -204,7 +205,13 @@ def _clean_action_fields(fields: dict, *, creating: bool) -> dict:
     if "status" in fields:
         cleaned["status"] = clean_enum(ActionStatus, fields["status"], "status")
     if "owner" in fields:
-        cleaned["owner"] = clean_text(fields["owner"], "owner", max_length=NAME_MAX)
+        # An e-mail of a Casework user links the user; anything else is a partner's name.
+        who = clean_text(fields["owner"], "owner", max_length=NAME_MAX)
+        user = db.session.scalar(
+            sa.select(User).where(sa.func.lower(User.email) == who.lower())
+        ) if "@" in who else None
+        cleaned["owner_user"] = user
+        cleaned["owner_name"] = user.name if user else who
     if "outcome" in fields:
         cleaned["outcome"] = clean_text(fields["outcome"], "outcome")
     if "due" in fields:
@@ -219,15 +226,8 @@ def _clean_action_fields(fields: dict, *, creating: bool) -> dict:
 
 
 def _apply_action_fields(action: MitigationAction, cleaned: dict) -> None:
-    for name in ("title", "team", "status", "outcome", "due"):
-        if name in cleaned:
-            setattr(action, name, cleaned[name])
-    if "owner" in cleaned:
-        # An e-mail of a Casework user links the user; anything else is a partner's name.
-        who = cleaned["owner"]
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == who.lower()))
-        action.owner_user = user
-        action.owner_name = user.name if user else who
+    for name, value in cleaned.items():
+        setattr(action, name, value)
 
 
 def _touch(case: Case) -> None:
@@ -241,9 +241,10 @@ def add_action(actor: User, case: Case, **fields) -> MitigationAction:
     :raise ValidationFailed: a field is missing or invalid.
     """
     cleaned = _clean_action_fields(fields, creating=True)
-    action = MitigationAction(case=case, created_by=actor, status=ActionStatus.PLANNED,
+    action = MitigationAction(created_by=actor, status=ActionStatus.PLANNED,
                               owner_name="", outcome="")
     _apply_action_fields(action, cleaned)
+    action.case = case
     db.session.add(action)
     _touch(case)
     audit.record_created("action", action, case_id=case.id, actor=actor)
