@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run test install install-test migrate demo lint browser clean
+.PHONY: run test install install-test migrate demo lint browser clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,8 @@ test: install-test browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Extract every string marked for translation into translations/messages.pot.
+messages: install
+	mkdir -p translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 
 from casework.errors import CaseworkError
+from casework.vocabulary import choices
 
 
 class EmptyForm(FlaskForm):
@@ -31,10 +33,15 @@ def show_error(form: FlaskForm, error: CaseworkError) -> None:
             form.form_errors.append(str(message))
 
 
+def select_choices(enum_cls, *, blank=None) -> list[SelectChoice]:
+    """The options of a select for an enum: canonical values, translated labels."""
+    return [SelectChoice(value, label) for value, label in choices(enum_cls, blank=blank)]
+
+
 RATING_CHOICES = [
-    ("1", _l("1 - very unlikely / minimal")),
-    ("2", _l("2 - unlikely / minor")),
-    ("3", _l("3 - possible / moderate")),
-    ("4", _l("4 - likely / major")),
-    ("5", _l("5 - almost certain / severe")),
+    SelectChoice("1", _l("1 - very unlikely / minimal")),
+    SelectChoice("2", _l("2 - unlikely / minor")),
+    SelectChoice("3", _l("3 - possible / moderate")),
+    SelectChoice("4", _l("4 - likely / major")),
+    SelectChoice("5", _l("5 - almost certain / severe")),
 ]

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from casework.forms import RATING_CHOICES, MultiCheckboxField
+from casework.forms import RATING_CHOICES, MultiCheckboxField, select_choices
 from casework.validation import NAME_MAX, TEXT_MAX, TITLE_MAX
 from casework.vocabulary import (
     ActionStatus,
@@ -14,7 +14,6 @@ from casework.vocabulary import (
     Market,
     Resolution,
     Surface,
-    choices,
 )
 
 
@@ -23,11 +22,11 @@ class CaseFieldsForm(FlaskForm):
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=TEXT_MAX)])
-    category = SelectField(_l("Risk category"), choices=choices(Category),
+    category = SelectField(_l("Risk category"), choices=select_choices(Category),
                            validators=[InputRequired()])
-    markets = MultiCheckboxField(_l("Markets"), choices=choices(Market),
+    markets = MultiCheckboxField(_l("Markets"), choices=select_choices(Market),
                                  validators=[DataRequired(_l("Choose at least one market."))])
-    surfaces = MultiCheckboxField(_l("Product surfaces"), choices=choices(Surface))
+    surfaces = MultiCheckboxField(_l("Product surfaces"), choices=select_choices(Surface))
     likelihood = SelectField(_l("Likelihood"), choices=RATING_CHOICES, default="3",
                              validators=[InputRequired()])
     impact = SelectField(_l("Impact"), choices=RATING_CHOICES, default="3",
@@ -67,7 +66,7 @@ class NoteForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    resolution = SelectField(_l("Resolution"), choices=choices(Resolution, blank=""),
+    resolution = SelectField(_l("Resolution"), choices=select_choices(Resolution, blank=""),
                              validators=[InputRequired()])
     residual_likelihood = SelectField(_l("Residual likelihood"), choices=RATING_CHOICES,
                                       validators=[InputRequired()])
@@ -79,12 +78,12 @@ class ApproveForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     title = StringField(_l("Action"), validators=[DataRequired(), Length(max=TITLE_MAX)])
-    team = SelectField(_l("Partner team"), choices=choices(ActionTeam),
+    team = SelectField(_l("Partner team"), choices=select_choices(ActionTeam),
                        validators=[InputRequired()])
     owner = StringField(_l("Who"), validators=[Length(max=NAME_MAX)],
                         description=_l("A partner's name, or a Casework user's e-mail."))
     due = DateField(_l("Due date"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=choices(ActionStatus),
+    status = SelectField(_l("Status"), choices=select_choices(ActionStatus),
                          validators=[InputRequired()])
     outcome = TextAreaField(_l("Outcome"), validators=[Length(max=TEXT_MAX)])
 

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from casework import audit
-from casework.errors import StaleVersion, ValidationFailed
+from casework.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from casework.extensions import db
 from casework.models import Case, CaseKeySequence, Comment, MitigationAction, Review, User
 from casework.models.types import utcnow
+from casework.permissions import can_comment, can_edit_case
 from casework.validation import (
     NAME_MAX,
     TITLE_MAX,
@@ -31,6 +32,7 @@ from casework.vocabulary import (
     ReviewDecision,
     Surface,
     TransitionAction,
+    label,
 )
 from casework.workflow import TransitionInput, check_transition
 
@@ -111,6 +113,19 @@ def create_case(actor: User, **fields) -> Case:
     return case
 
 
+def ensure_may_change(actor: User, case: Case) -> None:
+    """Refuse changes to a case's fields and actions unless it is open and the actor may.
+
+    :raise Conflict: the case is closed or dismissed.
+    :raise PermissionDenied: the actor is neither a manager nor the case's owner.
+    """
+    if not case.is_open:
+        raise Conflict(_("%(key)s is %(state)s; reopen it before changing it.",
+                         key=case.key, state=label(case.state).lower()))
+    if not can_edit_case(actor, case):
+        raise PermissionDenied(_("Only the case's owner or a program manager may change it."))
+
+
 def ensure_version(case: Case, expected_version: int | None) -> None:
     """Refuse to act on a case someone else changed since it was read.
 
@@ -124,9 +139,12 @@ def update_case(actor: User, case: Case, *, expected_version: int | None, **fiel
     """Change the case's own fields; audits what changed.
 
     :raise StaleVersion: the case changed since the user read it.
+    :raise Conflict: the case is closed or dismissed.
+    :raise PermissionDenied: the actor may not edit this case.
     :raise ValidationFailed: a field is invalid.
     """
     ensure_version(case, expected_version)
+    ensure_may_change(actor, case)
     unknown = set(fields) - set(CASE_FIELDS)
     if unknown:
         raise ValidationFailed(_("Unknown field."), sorted(unknown)[0])
@@ -238,8 +256,11 @@ def _touch(case: Case) -> None:
 def add_action(actor: User, case: Case, **fields) -> MitigationAction:
     """Plan a mitigation action on a case.
 
+    :raise Conflict: the case is closed or dismissed.
+    :raise PermissionDenied: the actor may not change this case.
     :raise ValidationFailed: a field is missing or invalid.
     """
+    ensure_may_change(actor, case)
     cleaned = _clean_action_fields(fields, creating=True)
     action = MitigationAction(created_by=actor, status=ActionStatus.PLANNED,
                               owner_name="", outcome="")
@@ -256,6 +277,7 @@ def update_action(actor: User, action: MitigationAction, **fields) -> Mitigation
 
     :raise ValidationFailed: a field is invalid.
     """
+    ensure_may_change(actor, action.case)
     cleaned = _clean_action_fields(fields, creating=False)
     before = audit.snapshot(action)
     _apply_action_fields(action, cleaned)
@@ -268,8 +290,11 @@ def update_action(actor: User, action: MitigationAction, **fields) -> Mitigation
 def add_comment(actor: User, case: Case, body: str) -> Comment:
     """Comment on a case.
 
+    :raise PermissionDenied: the actor's role does not comment.
     :raise ValidationFailed: the comment is empty or too long.
     """
+    if not can_comment(actor, case):
+        raise PermissionDenied(_("Your role does not comment on cases."))
     text = clean_text(body, "body", required=True)
     comment = Comment(case=case, author=actor, body=text)
     db.session.add(comment)

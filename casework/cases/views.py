@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from casework import permissions
 from casework.audit.timeline import timeline_for
@@ -126,8 +127,8 @@ def edit(key: str):
 def _transition_form(action: TransitionAction, case: Case):
     form = FORM_FOR_ACTION[action]()
     if isinstance(form, AssignForm):
-        form.owner.choices = [(0, "")] + [
-            (user.id, f"{user.name} ({label(user.role)})")
+        form.owner.choices = [SelectChoice(0, "")] + [
+            SelectChoice(user.id, f"{user.name} ({label(user.role)})")
             for user in operations.owner_candidates() if user.id != case.owner_id
         ]
     if request.method == "GET":
@@ -158,7 +159,9 @@ def transition(key: str, action: str):
     form = _transition_form(step, case)
     possible = find_transition(case.state, step) is not None
     status = 200
-    if request.method == "POST":
+    # A step that is not possible now is refused as such, even when its form is incomplete:
+    # the page shows no fields then, so field errors would be invisible.
+    if request.method == "POST" and possible:
         if form.validate():
             try:
                 version = int(form.version.data) if form.version.data else None

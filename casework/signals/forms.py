@@ -5,19 +5,21 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
+from casework.forms import select_choices
 from casework.validation import REF_MAX, TEXT_MAX, TITLE_MAX, URL_MAX
-from casework.vocabulary import Category, Market, SignalSource, Surface, choices
+from casework.vocabulary import Category, Market, SignalSource, Surface
 
 
 class SignalForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     description = TextAreaField(_l("Description"), validators=[Length(max=TEXT_MAX)])
-    source = SelectField(_l("Source"), choices=choices(SignalSource),
+    source = SelectField(_l("Source"), choices=select_choices(SignalSource),
                          validators=[InputRequired()])
-    market = SelectField(_l("Market"), choices=choices(Market), validators=[InputRequired()])
-    surface = SelectField(_l("Product surface"), choices=choices(Surface, blank=_l("Not known")),
+    market = SelectField(_l("Market"), choices=select_choices(Market), validators=[InputRequired()])
+    surface = SelectField(_l("Product surface"),
+                          choices=select_choices(Surface, blank=_l("Not known")),
                           validators=[Optional()])
-    category = SelectField(_l("Risk category"), choices=choices(Category),
+    category = SelectField(_l("Risk category"), choices=select_choices(Category),
                            validators=[InputRequired()])
     url = StringField(_l("Link"), validators=[
         Optional(), Length(max=URL_MAX),

@@ -5,14 +5,15 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
+from casework.forms import select_choices
 from casework.validation import NAME_MAX
-from casework.vocabulary import Role, choices
+from casework.vocabulary import Role
 
 
 class NewUserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
-    role = SelectField(_l("Role"), choices=choices(Role), validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=select_choices(Role), validators=[InputRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
                              description=_l("At least 12 characters."))
     confirm = PasswordField(_l("Repeat password"), validators=[
@@ -21,4 +22,4 @@ class NewUserForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=choices(Role), validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=select_choices(Role), validators=[InputRequired()])

@@ -14,6 +14,7 @@ from casework.forms import EmptyForm, show_error
 from casework.models import User
 from casework.users import operations
 from casework.users.forms import NewUserForm, RoleForm
+from casework.vocabulary import Role, choices
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -33,7 +34,7 @@ def load_user(user_id: int) -> User:
 def _render_list(status: int = 200, **forms):
     users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name))
     return render_template("users/list.html", users=list(users), button_form=EmptyForm(),
-                           role_form=RoleForm(), **forms), status
+                           role_choices=choices(Role), **forms), status
 
 
 @bp.get("")
