@@ -52,7 +52,9 @@ def _select_locale() -> str | None:
 
     if not has_request_context():
         return None
-    return request.accept_languages.best_match(current_app.config["CASEWORK_LANGUAGES"])
+    language = request.accept_languages.best_match(current_app.config["CASEWORK_LANGUAGES"])
+    # English as written in Europe: 24-hour clock, day before month.
+    return "en_GB" if language in (None, "en") else language
 
 
 @event.listens_for(Engine, "connect")

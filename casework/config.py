@@ -33,7 +33,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("CASEWORK_TIMEZONE", "Europe/Berlin"),
         "CASEWORK_LANGUAGES": ["en", "de"],
         "PER_PAGE": 25,
@@ -42,5 +42,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Werkzeug's scrypt; tests may choose a cheaper method to run fast.
+        "PASSWORD_HASH_METHOD": "scrypt",
         **overrides,
     }

@@ -47,6 +47,8 @@ def app(database_path, tmp_path):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
         "WTF_CSRF_ENABLED": False,
+        # scrypt costs ~0.2 s a user; one test (test_auth) checks the real default.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     yield app
     with app.app_context():

@@ -15,11 +15,6 @@ from casework.extensions import db
 from casework.models import AuditEvent, User
 from casework.users import operations
 
-# WTForms 3.3 deprecates (value, label) tuples as SelectField choices, which every form of
-# the app uses; until the forms move to SelectChoice the warning must not fail the pages.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning")
-
 GENERIC_FAILURE = "The e-mail address or password is not right."
 STRONG_PASSWORD = "Lagebild-Hassrede-2026"
 ROLE_LABELS = {"admin": "Admin", "program_manager": "Program manager",
@@ -443,3 +438,16 @@ def test_the_header_escapes_the_users_name(client, make, login_as):
     shown = header(client.get("/cases").text)
     assert "&lt;b&gt;Mallory&lt;/b&gt;" in shown
     assert user.name not in shown
+
+
+def test_passwords_are_hashed_with_scrypt_by_default(tmp_path):
+    from casework import create_app
+    from casework.models import User
+
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    user = User()
+    user.set_password("correct-horse-battery-9", app.config["PASSWORD_HASH_METHOD"])
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("correct-horse-battery-9")
+    assert not user.check_password("correct-horse-battery-8")

@@ -6,15 +6,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from casework.models import AuditEvent, Case, MitigationAction, Signal
-
-# WTForms 3.3 deprecates (value, label) tuples as SelectField choices, which every form of
-# the app still uses; until the forms move to SelectChoice the warning must not fail pages.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning")
 
 # --- helpers -----------------------------------------------------------------------------
 
@@ -336,13 +330,23 @@ def test_a_stale_edit_is_refused_and_overwrites_nothing(app, make, query):
 def test_a_stale_transition_is_refused(app, make, query):
     case = make.case("assigned")
     paula, sven = _login(app, make.pm), _login(app, make.specialist)
-    old = _case(query, case.key).version
+    opened = _case(query, case.key).version  # Paula opens the dismiss form
 
-    _submit(sven, f"/cases/{case.key}/do/start_mitigation", {"version": old})
+    # Meanwhile the owner plans an action: dismissing still possible, but on old facts.
+    _submit(sven, f"/cases/{case.key}/actions/new", {
+        "title": "Moderator guideline refresh", "team": "operations", "status": "planned"})
     response = paula.post(f"/cases/{case.key}/do/dismiss",
-                          data={"note": "Not a risk", "version": old})
+                          data={"note": "Not a risk", "version": opened})
     assert response.status_code == 409
     assert "changed since you opened it" in response.text
+    assert _case(query, case.key).state == "assigned"
+
+    # Meanwhile the owner starts mitigation: dismissing is no longer possible at all.
+    opened = _case(query, case.key).version
+    _submit(sven, f"/cases/{case.key}/do/start_mitigation", {"version": opened})
+    response = paula.post(f"/cases/{case.key}/do/dismiss",
+                          data={"note": "Not a risk", "version": opened})
+    assert response.status_code == 409
     assert _case(query, case.key).state == "mitigating"
 
 

@@ -17,11 +17,6 @@ from flask import url_for
 from casework import create_app
 from casework.extensions import db
 
-# WTForms 3.3 deprecates (value, label) tuples as SelectField choices, which every form of
-# the app uses; until the forms move to SelectChoice the warning must not fail the pages.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning")
-
 ROLES = ("anonymous", "admin", "program_manager", "owner", "specialist", "leadership")
 
 # 302 to the login page (the anonymous gate, and logging out).

@@ -12,13 +12,11 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from casework.cases.operations import add_action, transition_case
 from casework.errors import Conflict, PermissionDenied, ValidationFailed
 from casework.extensions import db
 from casework.models import AuditEvent, Case, User
-from casework.models import user as user_model
 from casework.users.operations import deactivate_user
 from casework.vocabulary import TransitionAction
 from casework.workflow import TransitionInput, available_actions
@@ -112,13 +110,6 @@ def _rule_cases():
             if expected != "n/a":
                 yield pytest.param(state, action, actor_kind, expected,
                                    id=f"{state}-{action}-{actor_kind}-{expected}")
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashes(monkeypatch):
-    """These tests make hundreds of users; the production hash would take minutes."""
-    monkeypatch.setattr(user_model, "generate_password_hash",
-                        lambda password: generate_password_hash(password, "pbkdf2:sha256:1"))
 
 
 def _arrange(app, make, state: str, actor_kind: str) -> tuple[int, int]:

@@ -27,10 +27,11 @@ class CaseFieldsForm(FlaskForm):
     markets = MultiCheckboxField(_l("Markets"), choices=select_choices(Market),
                                  validators=[DataRequired(_l("Choose at least one market."))])
     surfaces = MultiCheckboxField(_l("Product surfaces"), choices=select_choices(Surface))
+    # The operation checks the range and says "Choose a value from 1 to 5." beside the field.
     likelihood = SelectField(_l("Likelihood"), choices=RATING_CHOICES, default="3",
-                             validators=[InputRequired()])
+                             validators=[InputRequired()], validate_choice=False)
     impact = SelectField(_l("Impact"), choices=RATING_CHOICES, default="3",
-                         validators=[InputRequired()])
+                         validators=[InputRequired()], validate_choice=False)
 
     def case_fields(self) -> dict:
         return {
@@ -69,9 +70,9 @@ class ApproveForm(FlaskForm):
     resolution = SelectField(_l("Resolution"), choices=select_choices(Resolution, blank=""),
                              validators=[InputRequired()])
     residual_likelihood = SelectField(_l("Residual likelihood"), choices=RATING_CHOICES,
-                                      validators=[InputRequired()])
+                                      validators=[InputRequired()], validate_choice=False)
     residual_impact = SelectField(_l("Residual impact"), choices=RATING_CHOICES,
-                                  validators=[InputRequired()])
+                                  validators=[InputRequired()], validate_choice=False)
     note = TextAreaField(_l("Review note"), validators=[DataRequired(), Length(max=TEXT_MAX)])
     version = HiddenField()
 

@@ -136,14 +136,20 @@ def _transition_form(action: TransitionAction, case: Case):
     return form
 
 
+def _rating(value) -> int | None:
+    """A 1-5 rating from a form, or None for the workflow's guard to refuse."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
 def _transition_input(form) -> TransitionInput:
     given = TransitionInput(note=(form.note.data or "") if hasattr(form, "note") else "")
     if isinstance(form, AssignForm):
         given.owner = db.session.get(User, form.owner.data) if form.owner.data else None
     if isinstance(form, ApproveForm):
         given.resolution = Resolution(form.resolution.data) if form.resolution.data else None
-        given.residual_likelihood = int(form.residual_likelihood.data)
-        given.residual_impact = int(form.residual_impact.data)
+        given.residual_likelihood = _rating(form.residual_likelihood.data)
+        given.residual_impact = _rating(form.residual_impact.data)
     return given
 
 
@@ -159,28 +165,26 @@ def transition(key: str, action: str):
     form = _transition_form(step, case)
     possible = find_transition(case.state, step) is not None
     status = 200
-    # A step that is not possible now is refused as such, even when its form is incomplete:
-    # the page shows no fields then, so field errors would be invisible.
-    if request.method == "POST" and possible:
-        if form.validate():
-            try:
-                version = int(form.version.data) if form.version.data else None
-                with unit_of_work():
-                    operations.transition_case(actor(), case, step, _transition_input(form),
-                                               expected_version=version)
-            except CaseworkError as error:
-                show_error(form, error)
-                status = error.status_code
-            else:
-                flash(_("%(key)s: %(what)s.", key=case.key, what=_done_message(step)),
-                      "success")
-                return redirect(url_for("cases.detail", key=case.key))
+    if request.method == "POST" and form.validate():
+        try:
+            version = int(form.version.data) if form.version.data else None
+            with unit_of_work():
+                operations.transition_case(actor(), case, step, _transition_input(form),
+                                           expected_version=version)
+        except CaseworkError as error:
+            show_error(form, error)
+            status = error.status_code
         else:
-            status = 422
+            flash(_("%(key)s: %(what)s.", key=case.key, what=_done_message(step)), "success")
+            return redirect(url_for("cases.detail", key=case.key))
     elif not possible:
+        # Also for an incomplete form: the page shows no fields then, so their errors
+        # would be invisible.
         status = 409
         form.form_errors.append(_("This step is not possible while the case is %(state)s.",
                                   state=label(case.state)))
+    elif request.method == "POST":
+        status = 422
     return render_template("cases/transition.html", case=case, form=form, action=step,
                            possible=possible), status
 

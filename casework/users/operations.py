@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import gettext as _
 
 from casework import audit
@@ -73,7 +74,7 @@ def create_user(actor: User | None, *, email: str, name: str, role, password: st
     if problem:
         raise ValidationFailed(problem, "password")
     user = User(email=address, name=display_name, role=member, active=True, session_epoch=0)
-    user.set_password(password)
+    user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(user)
     audit.record_created("user", user, actor=actor)
     return user
