@@ -49,8 +49,9 @@ def _owner_or_managers(user: User, case: Case) -> bool:
 
 
 def _reviewers(user: User, case: Case) -> bool:
-    """Four eyes: a manager who is not the case's owner."""
-    return is_manager(user) and not is_owner(user, case)
+    """Four eyes: a manager who neither owns the case nor submitted it for review."""
+    return (is_manager(user) and not is_owner(user, case)
+            and case.submitted_by_id != user.id)
 
 
 def _needs_owner(case: Case, given: TransitionInput) -> dict[str, str]:
@@ -116,17 +117,16 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(A.ASSIGN, S.QUALIFIED, S.ASSIGNED, **_ASSIGN),
     Transition(A.ASSIGN, S.ASSIGNED, None, **_ASSIGN),
     Transition(A.ASSIGN, S.MITIGATING, None, **_ASSIGN),
-    Transition(A.ASSIGN, S.IN_REVIEW, None, **_ASSIGN),
     Transition(A.START_MITIGATION, S.ASSIGNED, S.MITIGATING,
                may=_owner_or_managers, who=_l("the owner or a program manager")),
     Transition(A.SUBMIT_FOR_REVIEW, S.MITIGATING, S.IN_REVIEW,
                may=_owner_or_managers, who=_l("the owner or a program manager"),
                guards=(_mitigation_finished,)),
     Transition(A.APPROVE, S.IN_REVIEW, S.CLOSED,
-               may=_reviewers, who=_l("a program manager who is not the owner"),
+               may=_reviewers, who=_l("a program manager who neither owns nor submitted the case"),
                guards=(_closing_review,)),
     Transition(A.REQUEST_CHANGES, S.IN_REVIEW, S.MITIGATING,
-               may=_reviewers, who=_l("a program manager who is not the owner"),
+               may=_reviewers, who=_l("a program manager who neither owns nor submitted the case"),
                guards=(_needs_note(_l("Say what needs to change.")),)),
     Transition(A.REOPEN, S.CLOSED, S.ASSIGNED,
                may=_managers, who=_l("program managers"),

@@ -116,6 +116,7 @@ def test_a_risk_from_signal_to_closure_and_reopening(app, make, query):
     assert "Signal marked as a duplicate." in response.text
     copy_of_case = _file_signal(paula, "Live raids, press enquiry")
     _submit(paula, f"/signals/{copy_of_case}/duplicate", {"of": key})
+    changed()  # a duplicate of the case joins its signals: the case changed
     statuses = dict(query(sa.select(Signal.id, Signal.status).where(
         Signal.id.in_([first, second, noise, copy_of_signal, copy_of_case]))))
     assert statuses == {first: "qualified", second: "qualified", noise: "dismissed",

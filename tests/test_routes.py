@@ -318,7 +318,7 @@ def test_the_anonymous_gate_remembers_where_the_visitor_was_going(client, world)
 TRANSITION_ACCESS = [
     ("assign", "qualified", (200, 200, 403, 403, 403), (422, 422, 403, 403, 403)),
     ("assign", "assigned", (200, 200, 403, 403, 403), (422, 422, 403, 403, 403)),
-    ("assign", "in_review", (200, 200, 403, 403, 403), (422, 422, 403, 403, 403)),
+    ("assign", "in_review", (409, 409, 403, 403, 403), (409, 409, 403, 403, 403)),
     ("start_mitigation", "assigned", (200, 200, 200, 403, 403), (302, 302, 302, 403, 403)),
     # Submitting needs finished mitigation actions, and this case has none.
     ("submit_for_review", "mitigating", (200, 200, 200, 403, 403),

@@ -57,7 +57,7 @@ RULES = {
     ("mitigating", "reopen"):               ("409", "409", "409", "409", "409", "409"),
     ("mitigating", "dismiss"):              ("409", "409", "409", "409", "409", "409"),
 
-    ("in_review", "assign"):                ("ok", "ok", "ok", "403", "403", "403"),
+    ("in_review", "assign"):                ("409", "409", "409", "409", "409", "409"),
     ("in_review", "start_mitigation"):      ("409", "409", "409", "409", "409", "409"),
     ("in_review", "submit_for_review"):     ("409", "409", "409", "409", "409", "409"),
     ("in_review", "approve"):               ("ok", "ok", "403", "403", "403", "403"),
@@ -88,7 +88,6 @@ TARGET = {
     ("qualified", "assign"): "assigned",
     ("assigned", "assign"): "assigned",
     ("mitigating", "assign"): "mitigating",
-    ("in_review", "assign"): "in_review",
     ("assigned", "start_mitigation"): "mitigating",
     ("mitigating", "submit_for_review"): "in_review",
     ("in_review", "approve"): "closed",
@@ -266,6 +265,34 @@ def test_owner_pm_sees_no_review_buttons_and_is_refused_over_http(app, make, cli
     page = client.get(f"/cases/{case.key}").text
     assert "Approve and close" in page
     assert "Request changes" in page
+
+
+def test_whoever_submitted_for_review_cannot_also_review(app, make):
+    """Four eyes hold even for a manager who submits a case they do not own."""
+    submitter = make.user("program_manager", name="Sabine Submit")
+    case = make.case("mitigating")
+    _add_actions(app, case.id, submitter.id, "done")
+    assert _allowed(app, case.id, submitter.id, "submit_for_review",
+                    TransitionInput()) == "in_review"
+    review = TransitionInput(note="Fine", resolution="mitigated",
+                             residual_likelihood=1, residual_impact=1)
+    with app.app_context():
+        with pytest.raises(PermissionDenied):
+            transition_case(_user(submitter.id), db.session.get(Case, case.id),
+                            TransitionAction.APPROVE, review)
+        db.session.rollback()
+        assert available_actions(_user(submitter.id), db.session.get(Case, case.id)) == []
+    assert _allowed(app, case.id, make.reviewer.id, "approve", review) == "closed"
+
+
+def test_a_case_in_review_cannot_be_reassigned(app, make):
+    """Reassigning in review would let the former owner review their own work."""
+    owner = make.user("program_manager", name="Olga Owner")
+    case = make.case("in_review", owner=owner)
+    with app.app_context(), pytest.raises(Conflict):
+        transition_case(_user(make.reviewer.id), db.session.get(Case, case.id),
+                        TransitionAction.ASSIGN,
+                        TransitionInput(owner=_user(make.specialist.id)))
 
 
 # --- guards: a permitted person who leaves out what the step needs is refused ---------

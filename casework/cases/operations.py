@@ -184,6 +184,8 @@ def transition_case(
     review = None
     if action == TransitionAction.ASSIGN:
         case.owner = given.owner
+    elif action == TransitionAction.SUBMIT_FOR_REVIEW:
+        case.submitted_by = actor
     elif action == TransitionAction.DISMISS:
         case.dismissal_reason = note
     elif action == TransitionAction.REOPEN:

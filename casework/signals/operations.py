@@ -158,6 +158,8 @@ def mark_duplicate(actor: User, signal: Signal, *, of_signal: Signal | None = No
         signal.case = of_signal.case
     else:
         signal.case = of_case
+    if signal.case is not None:
+        signal.case.updated_at = utcnow()
     signal.status = SignalStatus.DUPLICATE
     _finish_triage(actor, signal, before, "marked_duplicate")
     return signal
