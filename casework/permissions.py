@@ -32,8 +32,30 @@ def is_owner(user: User, case: Case) -> bool:
 
 
 def can_view(user: User) -> bool:
-    """Every active user reads signals and cases (restricted cases come later)."""
+    """Every active user reads the signal inbox and the case queue."""
     return _active(user)
+
+
+def can_see_restricted(user: User) -> bool:
+    """Managers see every restricted case; others only the restricted cases they own."""
+    return is_manager(user)
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    """A restricted case (e.g. child safety) is seen only by its owner and managers."""
+    if not _active(user):
+        return False
+    return not case.restricted or can_see_restricted(user) or is_owner(user, case)
+
+
+def can_view_signal(user: User, signal: Signal) -> bool:
+    """A signal belongs to its case: hidden wherever the case is hidden."""
+    return _active(user) and (signal.case is None or can_view_case(user, signal.case))
+
+
+def can_restrict_case(user: User, case: Case) -> bool:
+    """Mark a case restricted or lift the restriction: managers only."""
+    return is_manager(user) and case.is_open
 
 
 def can_file_signal(user: User) -> bool:

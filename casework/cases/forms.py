@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from casework.forms import RATING_CHOICES, MultiCheckboxField, select_choices
@@ -47,10 +47,18 @@ class CaseFieldsForm(FlaskForm):
 
 class EditCaseForm(CaseFieldsForm):
     assessment = TextAreaField(_l("Assessment"), validators=[Length(max=TEXT_MAX)])
+    restricted = BooleanField(
+        _l("Restricted"),
+        description=_l("Only the owner and program managers see a restricted case "
+                       "(e.g. child safety)."),
+    )
     version = HiddenField(validators=[DataRequired()])
 
     def case_fields(self) -> dict:
-        return {**super().case_fields(), "assessment": self.assessment.data}
+        fields = {**super().case_fields(), "assessment": self.assessment.data}
+        if self.restricted is not None:  # removed for those who may not restrict
+            fields["restricted"] = self.restricted.data
+        return fields
 
 
 class AssignForm(FlaskForm):

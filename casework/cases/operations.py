@@ -3,7 +3,6 @@ event; none commits: the request, the CLI command or the test does that once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ from casework.errors import Conflict, PermissionDenied, StaleVersion, Validation
 from casework.extensions import db
 from casework.models import Case, CaseKeySequence, Comment, MitigationAction, Review, User
 from casework.models.types import utcnow
-from casework.permissions import can_comment, can_edit_case
+from casework.permissions import can_comment, can_edit_case, can_restrict_case
 from casework.validation import (
     NAME_MAX,
     TITLE_MAX,
@@ -37,7 +36,7 @@ from casework.vocabulary import (
 from casework.workflow import TransitionInput, check_transition
 
 CASE_FIELDS = ("title", "summary", "assessment", "category", "markets", "surfaces",
-               "likelihood", "impact")
+               "likelihood", "impact", "restricted")
 
 
 def next_case_key(year: int) -> tuple[int, str]:
@@ -74,11 +73,15 @@ def _clean_case_fields(fields: dict) -> dict:
     for name in ("likelihood", "impact"):
         if name in fields:
             cleaned[name] = clean_rating(fields[name], name)
+    if "restricted" in fields:
+        if not isinstance(fields["restricted"], bool):
+            raise ValidationFailed(_("Give true or false."), "restricted")
+        cleaned["restricted"] = fields["restricted"]
     return cleaned
 
 
 def _apply_case_fields(case: Case, cleaned: dict) -> None:
-    for name in ("title", "summary", "assessment", "category"):
+    for name in ("title", "summary", "assessment", "category", "restricted"):
         if name in cleaned:
             setattr(case, name, cleaned[name])
     if "markets" in cleaned:
@@ -149,6 +152,9 @@ def update_case(actor: User, case: Case, *, expected_version: int | None, **fiel
     if unknown:
         raise ValidationFailed(_("Unknown field."), sorted(unknown)[0])
     cleaned = _clean_case_fields(fields)
+    if "restricted" in cleaned and cleaned["restricted"] != case.restricted \
+            and not can_restrict_case(actor, case):
+        raise PermissionDenied(_("Only program managers restrict cases."), "restricted")
     before = audit.snapshot(case)
     _apply_case_fields(case, cleaned)
     if audit.diff(before, audit.snapshot(case)):
@@ -312,16 +318,3 @@ def owner_candidates() -> list[User]:
         sa.select(User).where(User.active.is_(True), User.role.in_(CASEWORKERS))
         .order_by(User.name)
     ))
-
-
-def find_cases(text: str, *, open_only: bool = True, limit: int = 20) -> Iterable[Case]:
-    """Cases whose key or title contains ``text``, newest first."""
-    query = sa.select(Case).order_by(Case.created_at.desc()).limit(limit)
-    pattern = f"%{text.strip()}%"
-    if text.strip():
-        query = query.where(sa.or_(Case.key.ilike(pattern), Case.title.ilike(pattern)))
-    if open_only:
-        from casework.models.case import OPEN_STATES
-
-        query = query.where(Case.state.in_(OPEN_STATES))
-    return db.session.scalars(query)

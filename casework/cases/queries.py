@@ -6,8 +6,31 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from casework.models import Case, CaseMarket, User
+from casework.extensions import db
+from casework.models import Case, CaseMarket, Signal, User
+from casework.models.case import OPEN_STATES
+from casework.permissions import can_see_restricted
 from casework.vocabulary import Band, CaseState, Category, Market, score_range
+
+
+def visible_cases(user: User) -> sa.ColumnElement[bool]:
+    """The condition that keeps restricted cases out of sight of those who may not see them.
+
+    Every list, count, search and export of cases adds it to its WHERE clause.
+    """
+    if can_see_restricted(user):
+        return sa.true()
+    return sa.or_(Case.restricted.is_(False), Case.owner_id == user.id)
+
+
+def visible_signals(user: User) -> sa.ColumnElement[bool]:
+    """Signals whose case the user may see (or that have no case)."""
+    if can_see_restricted(user):
+        return sa.true()
+    hidden = sa.select(Case.id).where(Case.restricted.is_(True),
+                                      sa.or_(Case.owner_id.is_(None), Case.owner_id != user.id))
+    return sa.or_(Signal.case_id.is_(None), Signal.case_id.not_in(hidden))
+
 
 SORTS = {
     "severity": (Case.score.desc(), Case.updated_at.desc()),
@@ -49,7 +72,7 @@ class CaseFilters:
         )
 
     def select(self, user: User) -> sa.Select:
-        query = sa.select(Case)
+        query = sa.select(Case).where(visible_cases(user))
         if self.state:
             query = query.where(Case.state == self.state)
         if self.market:
@@ -71,3 +94,14 @@ class CaseFilters:
             pattern = f"%{self.q}%"
             query = query.where(sa.or_(Case.key.ilike(pattern), Case.title.ilike(pattern)))
         return query.order_by(*SORTS[self.sort], Case.id.desc())
+
+
+def find_cases(user: User, text: str, *, open_only: bool = True, limit: int = 20) -> list[Case]:
+    """Cases the user may see whose key or title contains ``text``, newest first."""
+    query = sa.select(Case).where(visible_cases(user))
+    if text.strip():
+        pattern = f"%{text.strip()}%"
+        query = query.where(sa.or_(Case.key.ilike(pattern), Case.title.ilike(pattern)))
+    if open_only:
+        query = query.where(Case.state.in_(OPEN_STATES))
+    return list(db.session.scalars(query.order_by(Case.created_at.desc()).limit(limit)))

@@ -56,13 +56,12 @@ ONE_CLICK_ACTIONS = frozenset({TransitionAction.START_MITIGATION,
 def load_case(key: str) -> Case:
     """The case with this key, readable by the current user.
 
-    :raise 404: no such case.
-    :raise 403: the user may not read cases.
+    :raise 404: no such case, or a restricted one the user may not see.
     """
     case = db.session.scalar(sa.select(Case).where(Case.key == key.upper()))
-    if case is None:
+    # A restricted case the user may not see does not exist for them: 404, not 403.
+    if case is None or not permissions.can_view_case(actor(), case):
         abort(404)
-    require(permissions.can_view(actor()))
     return case
 
 
@@ -100,6 +99,8 @@ def edit(key: str):
     case = load_case(key)
     require(permissions.can_edit_case(actor(), case))
     form = EditCaseForm(obj=case)
+    if not permissions.can_restrict_case(actor(), case):
+        del form.restricted
     if request.method == "GET":
         form.markets.data = [m.value for m in case.markets]
         form.surfaces.data = [s.value for s in case.surfaces]

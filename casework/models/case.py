@@ -108,6 +108,8 @@ class Case(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
+    # Seen only by the owner and managers, in every list, count and export.
+    restricted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
@@ -139,6 +141,7 @@ class Case(db.Model):
     __audit_fields__ = (
         "title", "summary", "assessment", "category", "likelihood", "impact", "score",
         "state", "resolution", "dismissal_reason", "owner", "markets", "surfaces",
+        "restricted",
     )
 
     @property

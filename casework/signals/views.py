@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from casework import permissions
 from casework.cases.forms import CaseFieldsForm
-from casework.cases.operations import find_cases
+from casework.cases.queries import find_cases, visible_cases, visible_signals
 from casework.edge import actor, require, unit_of_work
 from casework.errors import CaseworkError, Conflict, ValidationFailed
 from casework.extensions import db
@@ -40,9 +40,9 @@ def load_signal(signal_id: int) -> Signal:
     :raise 404: no such signal.
     """
     signal = db.session.get(Signal, signal_id)
-    if signal is None:
+    # A signal of a restricted case is as invisible as the case: 404, not 403.
+    if signal is None or not permissions.can_view_signal(actor(), signal):
         abort(404)
-    require(permissions.can_view(actor()))
     return signal
 
 
@@ -59,7 +59,7 @@ def inbox():
     source = _member(SignalSource, request.args.get("source"))
     market = _member(Market, request.args.get("market"))
     category = _member(Category, request.args.get("category"))
-    query = sa.select(Signal)
+    query = sa.select(Signal).where(visible_signals(actor()))
     if status:
         query = query.where(Signal.status == status)
     if source:
@@ -162,12 +162,13 @@ def qualify(signal_id: int):
     search = (request.args.get("case_q") or "").strip()[:200]
     return render_template(
         "signals/qualify.html", signal=signal, form=form, attach_form=AttachForm(),
-        search=search, candidates=list(find_cases(search)),
+        search=search, candidates=find_cases(actor(), search),
     ), status
 
 
 def _case_by_key(key: str) -> Case:
-    case = db.session.scalar(sa.select(Case).where(Case.key == key.strip().upper()))
+    case = db.session.scalar(sa.select(Case).where(Case.key == key.strip().upper(),
+                                                   visible_cases(actor())))
     if case is None:
         raise ValidationFailed(_("There is no case %(key)s.", key=key.strip()[:20]), "case_key")
     return case
@@ -217,7 +218,7 @@ def _duplicate_target(text: str) -> dict:
     number = text.lstrip("#")
     if number.isdigit():
         target = db.session.get(Signal, int(number))
-        if target is None:
+        if target is None or not permissions.can_view_signal(actor(), target):
             raise ValidationFailed(_("There is no signal #%(id)s.", id=number), "of")
         return {"of_signal": target}
     try:

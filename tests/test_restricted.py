@@ -1,0 +1,82 @@
+"""Restricted cases: only the owner and managers see them, anywhere; others get 404."""
+
+import pytest
+import sqlalchemy as sa
+
+from casework.models import AuditEvent, Case, Signal
+
+
+def _restrict(client, key: str, version: int, restricted: bool = True):
+    return client.post(f"/cases/{key}/edit", data={
+        "title": "Grooming in DMs", "summary": "", "assessment": "", "category": "child_safety",
+        "markets": ["DE"], "surfaces": ["messages"], "likelihood": "4", "impact": "5",
+        "version": str(version), **({"restricted": "y"} if restricted else {}),
+    })
+
+
+@pytest.fixture
+def restricted_case(make, client, login_as, query):
+    """A child-safety case owned by the specialist, restricted by a program manager."""
+    case = make.case("assigned", title="Grooming in DMs", category="child_safety")
+    login_as(make.pm)
+    version = query(sa.select(Case.version).where(Case.id == case.id))[0][0]
+    response = _restrict(client, case.key, version)
+    assert response.status_code == 302
+    client.post("/logout")
+    assert query(sa.select(Case.restricted).where(Case.id == case.id))[0][0] is True
+    return case
+
+
+def test_restricting_is_audited(restricted_case, query):
+    changes = query(sa.select(AuditEvent.changes).where(
+        AuditEvent.case_id == restricted_case.id, AuditEvent.action == "updated"))
+    assert any(c[0].get("restricted") == [False, True] for c in changes)
+
+
+@pytest.mark.parametrize("role", ["policy_specialist", "leadership"])
+def test_others_do_not_see_a_restricted_case_anywhere(restricted_case, make, client,
+                                                      login_as, query, role):
+    login_as(role)
+    assert client.get(f"/cases/{restricted_case.key}").status_code == 404
+    assert client.get(f"/cases/{restricted_case.key}/edit").status_code == 404
+    queue = client.get("/cases").text
+    assert restricted_case.key not in queue
+    assert "0 cases" in queue
+    search = client.get(f"/cases?q={restricted_case.key}").text
+    assert f"/cases/{restricted_case.key}\"" not in search
+    signal_id = query(sa.select(Signal.id).where(Signal.case_id == restricted_case.id))[0][0]
+    assert client.get(f"/signals/{signal_id}").status_code == 404
+    assert f"/signals/{signal_id}\"" not in client.get("/signals?status=all").text
+
+
+@pytest.mark.parametrize("who", ["owner", "program_manager", "admin"])
+def test_owner_and_managers_see_it(restricted_case, make, client, login_as, who):
+    login_as(make.specialist if who == "owner" else who)
+    page = client.get(f"/cases/{restricted_case.key}")
+    assert page.status_code == 200
+    assert "Restricted" in page.text
+    assert restricted_case.key in client.get("/cases").text
+
+
+def test_only_managers_may_restrict(make, client, login_as, query):
+    case = make.case("assigned")
+    login_as(make.specialist)  # the owner may edit the case, but not restrict it
+    edit_page = client.get(f"/cases/{case.key}/edit").text
+    assert 'name="restricted"' not in edit_page
+    version = query(sa.select(Case.version).where(Case.id == case.id))[0][0]
+    assert _restrict(client, case.key, version).status_code == 302
+    assert query(sa.select(Case.restricted).where(Case.id == case.id))[0][0] is False
+
+
+def test_the_operation_refuses_a_specialist(app, make):
+    from casework.cases.operations import update_case
+    from casework.errors import PermissionDenied
+    from casework.extensions import db
+    from casework.users.operations import find_user
+
+    case = make.case("assigned")
+    with app.app_context():
+        owner = find_user(make.specialist.email)
+        with pytest.raises(PermissionDenied):
+            update_case(owner, db.session.get(Case, case.id), expected_version=None,
+                        restricted=True)
