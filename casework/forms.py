@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
@@ -45,3 +48,31 @@ RATING_CHOICES = [
     SelectChoice("4", _l("4 - likely / major")),
     SelectChoice("5", _l("5 - almost certain / severe")),
 ]
+
+
+@dataclass
+class Outcome:
+    """What became of a submitted form: done (with the work's result) or the status to
+    show the form again with (200 for a first view, 422 for bad input, or the code of
+    the refusal, whose message is then beside its field)."""
+
+    done: bool
+    result: object = None
+    status: int = 200
+
+
+def submit(form: FlaskForm, work: Callable[[], object]) -> Outcome:
+    """Validate a posted form and run ``work`` as one unit of work."""
+    from casework.edge import unit_of_work
+
+    if not form.is_submitted():
+        return Outcome(False)
+    if not form.validate():
+        return Outcome(False, status=422)
+    try:
+        with unit_of_work():
+            result = work()
+    except CaseworkError as error:
+        show_error(form, error)
+        return Outcome(False, status=error.status_code)
+    return Outcome(True, result)

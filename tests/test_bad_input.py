@@ -620,3 +620,18 @@ def test_the_timeline_escapes_user_text(client, hostile):
 def test_the_comment_and_description_are_escaped_where_shown(client, hostile):
     assert _escaped(IMG) in client.get(f"/cases/{hostile['key']}").text
     assert _escaped(IMG) in client.get(f"/signals/{hostile['qualified']}").text
+
+
+@pytest.mark.parametrize("version", ["abc", "-1", "1.5", "99999999999999999999"])
+def test_a_mangled_version_is_refused_as_stale(client, make, login_as, db_state, version):
+    case = make.case("assigned")
+    login_as(make.pm)
+    before = db_state()
+    response = client.post(f"/cases/{case.key}/edit", data={
+        "title": "Changed", "category": "hate_speech", "markets": ["DE"],
+        "likelihood": "3", "impact": "3", "version": version})
+    assert response.status_code == 409
+    assert "changed since you opened it" in response.text
+    response = client.post(f"/cases/{case.key}/do/start_mitigation", data={"version": version})
+    assert response.status_code == 409
+    assert db_state() == before

@@ -22,7 +22,7 @@ from casework.cases.queries import CaseFilters
 from casework.edge import actor, require, unit_of_work
 from casework.errors import CaseworkError
 from casework.extensions import db
-from casework.forms import EmptyForm, show_error
+from casework.forms import EmptyForm, show_error, submit
 from casework.models import Case, MitigationAction, User
 from casework.vocabulary import (
     ActionStatus,
@@ -108,21 +108,12 @@ def edit(key: str):
         form.impact.data = str(case.impact)
         form.category.data = case.category.value
         form.version.data = str(case.version)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                operations.update_case(actor(), case, expected_version=int(form.version.data),
-                                       **form.case_fields())
-        except CaseworkError as error:
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(_("Saved %(key)s.", key=case.key), "success")
-            return redirect(url_for("cases.detail", key=case.key))
-    elif request.method == "POST":
-        status = 422
-    return render_template("cases/edit.html", case=case, form=form), status
+    outcome = submit(form, lambda: operations.update_case(
+        actor(), case, expected_version=_version(form), **form.case_fields()))
+    if outcome.done:
+        flash(_("Saved %(key)s.", key=case.key), "success")
+        return redirect(url_for("cases.detail", key=case.key))
+    return render_template("cases/edit.html", case=case, form=form), outcome.status
 
 
 def _transition_form(action: TransitionAction, case: Case):
@@ -135,6 +126,14 @@ def _transition_form(action: TransitionAction, case: Case):
     if request.method == "GET":
         form.version.data = str(case.version)
     return form
+
+
+def _version(form) -> int | None:
+    """The case version the form was opened at; a mangled one counts as stale (-1)."""
+    text = str(form.version.data or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isdigit() else -1
 
 
 def _rating(value) -> int | None:
@@ -168,10 +167,9 @@ def transition(key: str, action: str):
     status = 200
     if request.method == "POST" and form.validate():
         try:
-            version = int(form.version.data) if form.version.data else None
             with unit_of_work():
                 operations.transition_case(actor(), case, step, _transition_input(form),
-                                           expected_version=version)
+                                           expected_version=_version(form))
         except CaseworkError as error:
             show_error(form, error)
             status = error.status_code
@@ -201,20 +199,12 @@ def new_action(key: str):
     form = ActionForm()
     if request.method == "GET":
         form.status.data = ActionStatus.PLANNED.value
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                operations.add_action(actor(), case, **form.action_fields())
-        except CaseworkError as error:
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(_("Mitigation action added."), "success")
-            return redirect(url_for("cases.detail", key=case.key, _anchor="actions"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("cases/action_form.html", case=case, form=form, action=None), status
+    outcome = submit(form, lambda: operations.add_action(actor(), case, **form.action_fields()))
+    if outcome.done:
+        flash(_("Mitigation action added."), "success")
+        return redirect(url_for("cases.detail", key=case.key, _anchor="actions"))
+    return render_template("cases/action_form.html", case=case, form=form,
+                           action=None), outcome.status
 
 
 @bp.route("/<key>/actions/<int:action_id>/edit", methods=["GET", "POST"])
@@ -229,21 +219,13 @@ def edit_action(key: str, action_id: int):
         form.owner.data = action.owner_user.email if action.owner_user else action.owner_name
         form.team.data = action.team.value
         form.status.data = action.status.value
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                operations.update_action(actor(), action, **form.action_fields())
-        except CaseworkError as error:
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(_("Mitigation action saved."), "success")
-            return redirect(url_for("cases.detail", key=case.key, _anchor="actions"))
-    elif request.method == "POST":
-        status = 422
+    outcome = submit(form, lambda: operations.update_action(actor(), action,
+                                                            **form.action_fields()))
+    if outcome.done:
+        flash(_("Mitigation action saved."), "success")
+        return redirect(url_for("cases.detail", key=case.key, _anchor="actions"))
     return render_template("cases/action_form.html", case=case, form=form,
-                           action=action), status
+                           action=action), outcome.status
 
 
 @bp.post("/<key>/comments")
@@ -251,13 +233,8 @@ def comment(key: str):
     case = load_case(key)
     require(permissions.can_comment(actor(), case))
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                operations.add_comment(actor(), case, form.body.data)
-        except CaseworkError as error:
-            show_error(form, error)
-            return _render_case(case, error.status_code, comment_form=form)
+    outcome = submit(form, lambda: operations.add_comment(actor(), case, form.body.data))
+    if outcome.done:
         flash(_("Comment added."), "success")
         return redirect(url_for("cases.detail", key=case.key, _anchor="comments"))
-    return _render_case(case, 422, comment_form=form)
+    return _render_case(case, outcome.status, comment_form=form)

@@ -22,10 +22,10 @@ from flask_babel import gettext as _
 from casework import permissions
 from casework.cases.forms import CaseFieldsForm
 from casework.cases.queries import find_cases, visible_cases, visible_signals
-from casework.edge import actor, require, unit_of_work
-from casework.errors import CaseworkError, Conflict, ValidationFailed
+from casework.edge import actor, require
+from casework.errors import Conflict, ValidationFailed
 from casework.extensions import db
-from casework.forms import show_error
+from casework.forms import submit
 from casework.models import Case, Signal
 from casework.signals import operations
 from casework.signals.forms import AttachForm, DismissForm, DuplicateForm, SignalForm
@@ -94,26 +94,18 @@ def _as_utc(local):
 def new():
     require(permissions.can_file_signal(actor()))
     form = SignalForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                signal = operations.file_signal(
-                    actor(), title=form.title.data, description=form.description.data,
-                    source=form.source.data, market=form.market.data,
-                    surface=form.surface.data or None, category=form.category.data,
-                    url=form.url.data, observed_at=_as_utc(form.observed_at.data),
-                    external_ref=form.external_ref.data,
-                )
-        except CaseworkError as error:
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(_("Signal #%(id)d filed.", id=signal.id), "success")
-            return redirect(url_for("signals.detail", signal_id=signal.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("signals/new.html", form=form), status
+    outcome = submit(form, lambda: operations.file_signal(
+        actor(), title=form.title.data, description=form.description.data,
+        source=form.source.data, market=form.market.data,
+        surface=form.surface.data or None, category=form.category.data,
+        url=form.url.data, observed_at=_as_utc(form.observed_at.data),
+        external_ref=form.external_ref.data,
+    ))
+    if outcome.done:
+        signal = outcome.result
+        flash(_("Signal #%(id)d filed.", id=signal.id), "success")
+        return redirect(url_for("signals.detail", signal_id=signal.id))
+    return render_template("signals/new.html", form=form), outcome.status
 
 
 def _render_signal(signal: Signal, status: int = 200, **forms):
@@ -146,24 +138,17 @@ def qualify(signal_id: int):
     form = CaseFieldsForm()
     if request.method == "GET":
         _prefill_case_form(form, signal)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                case = operations.qualify_into_new_case(actor(), signal, **form.case_fields())
-        except CaseworkError as error:
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(_("Signal qualified into new case %(key)s.", key=case.key), "success")
-            return redirect(url_for("cases.detail", key=case.key))
-    elif request.method == "POST":
-        status = 422
+    outcome = submit(form, lambda: operations.qualify_into_new_case(actor(), signal,
+                                                                    **form.case_fields()))
+    if outcome.done:
+        case = outcome.result
+        flash(_("Signal qualified into new case %(key)s.", key=case.key), "success")
+        return redirect(url_for("cases.detail", key=case.key))
     search = (request.args.get("case_q") or "").strip()[:200]
     return render_template(
         "signals/qualify.html", signal=signal, form=form, attach_form=AttachForm(),
         search=search, candidates=find_cases(actor(), search),
-    ), status
+    ), outcome.status
 
 
 def _case_by_key(key: str) -> Case:
@@ -177,18 +162,13 @@ def _case_by_key(key: str) -> Case:
 def _triage(signal: Signal, form, work, done_message: str, form_name: str):
     """Run one triage step from the signal page; on refusal show the page with the error."""
     require(permissions.can_triage(actor()))
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                result = work()
-        except CaseworkError as error:
-            show_error(form, error)
-            return _render_signal(signal, error.status_code, **{form_name: form})
+    outcome = submit(form, work)
+    if outcome.done:
         flash(done_message, "success")
-        if isinstance(result, Case):
-            return redirect(url_for("cases.detail", key=result.key))
+        if isinstance(outcome.result, Case):
+            return redirect(url_for("cases.detail", key=outcome.result.key))
         return redirect(url_for("signals.detail", signal_id=signal.id))
-    return _render_signal(signal, 422, **{form_name: form})
+    return _render_signal(signal, outcome.status, **{form_name: form})
 
 
 @bp.post("/<int:signal_id>/attach")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from casework import permissions
 from casework.edge import actor, require, unit_of_work
 from casework.errors import CaseworkError
 from casework.extensions import db
-from casework.forms import EmptyForm, show_error
+from casework.forms import EmptyForm, submit
 from casework.models import User
 from casework.users import operations
 from casework.users.forms import NewUserForm, RoleForm
@@ -45,22 +45,13 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = NewUserForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                user = operations.create_user(actor(), email=form.email.data,
-                                              name=form.name.data, role=form.role.data,
-                                              password=form.password.data)
-        except CaseworkError as error:
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(_("%(name)s can now log in.", name=user.name), "success")
-            return redirect(url_for("users.index"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("users/new.html", form=form), status
+    outcome = submit(form, lambda: operations.create_user(
+        actor(), email=form.email.data, name=form.name.data, role=form.role.data,
+        password=form.password.data))
+    if outcome.done:
+        flash(_("%(name)s can now log in.", name=outcome.result.name), "success")
+        return redirect(url_for("users.index"))
+    return render_template("users/new.html", form=form), outcome.status
 
 
 def _change(user_id: int, form, work, message: str):
