@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run test install install-test migrate demo lint browser clean messages
+.PHONY: run test install install-test migrate demo lint browser clean messages system-deps bench-pdf
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
-install: $(VENV)/.installed
+install: system-deps $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
+install-test: system-deps $(VENV)/.installed-test
+
+# WeasyPrint (the PDFs) needs Pango and HarfBuzz from Debian. Installed as root when the
+# libraries cannot be found; otherwise a hint says what is missing.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+system-deps:
+	@if ! $(PYTHON) -c "import ctypes.util, sys; sys.exit(0 if all(ctypes.util.find_library(n) for n in ('pango-1.0', 'pangoft2-1.0', 'harfbuzz-subset')) else 1)"; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) >/dev/null; \
+	  else echo "WeasyPrint needs $(PDF_LIBS): install them with apt-get (as root)."; exit 1; fi; \
+	fi
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -53,6 +63,10 @@ lint: install-test
 test: install-test browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Prints how long the PDFs take and how much memory rendering needs (not a timed test).
+bench-pdf: install
+	$(BIN)/python bench/bench_pdf.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -7,7 +7,9 @@ import os
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
+from casework import security
 from casework.config import build_config
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
@@ -30,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    security.register(app)
     return app
 
 
@@ -61,6 +64,8 @@ def _select_locale() -> str | None:
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """Foreign keys on, WAL journal, and a wait instead of an error on a busy file."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        # pysqlite's own transaction handling off: _sqlite_begin_immediate begins instead.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -69,9 +74,34 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(connection) -> None:
+    """On SQLite take the write lock when a transaction begins, not at its first write.
+
+    Concurrent writers then wait (busy_timeout) instead of failing with "database is
+    locked", and the audit chain's head is read and extended by one writer at a time.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in URLs, bounded to what a database integer holds: a larger number
+    is simply not found (404) instead of overflowing the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseId
+    from casework.api.account import bp as tokens_bp
+    from casework.api.docs import bp as api_docs_bp
+    from casework.api.views import bp as api_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
+    from casework.reports.views import bp as reports_bp
     from casework.signals.views import bp as signals_bp
     from casework.users.views import bp as users_bp
 
@@ -79,6 +109,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(signals_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs_bp)
+    app.register_blueprint(tokens_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -10,12 +10,20 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from casework.audit.cli import audit_cli
+from casework.backup import backup_command, restore_command
 from casework.edge import unit_of_work
 from casework.errors import CaseworkError
+from casework.reports.cli import landscape_command, summary_command
 from casework.users import operations as users
 from casework.vocabulary import Role
 
 casework_cli = AppGroup("casework", help="Manage Casework users and data.")
+casework_cli.add_command(audit_cli)
+casework_cli.add_command(summary_command)
+casework_cli.add_command(landscape_command)
+casework_cli.add_command(backup_command)
+casework_cli.add_command(restore_command)
 
 
 def fail(message: str) -> None:
@@ -80,6 +88,60 @@ def deactivate_command(email: str) -> None:
     except CaseworkError as error:
         fail(error.message)
     click.echo(f"{user.email} is deactivated.")
+
+
+@casework_cli.command("create-token")
+@click.option("--email", required=True)
+@click.option("--name", default="", help="What the token is for, e.g. 'monitoring import'.")
+def create_token_command(email: str, name: str) -> None:
+    """Create an API token for a user and print it (shown only this once)."""
+    from casework.api.tokens import create_token
+
+    user = _user_or_fail(email)
+    try:
+        with unit_of_work():
+            _token, secret = create_token(None, user, name)
+    except CaseworkError as error:
+        fail(error.message)
+    click.echo(secret)
+
+
+@casework_cli.command("import-signals")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--as", "as_email", default="", help="Who imports (a program manager's e-mail); "
+              "defaults to the only active admin.")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+def import_signals_command(file: str, as_email: str, dry_run: bool) -> None:
+    """Import signals from a CSV file (German or English Excel exports work as they are)."""
+    import json
+
+    from casework.signals.importing import import_signals
+
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        fail(f"cannot read {file}: {error.strerror}")
+    importer = _user_or_fail(as_email) if as_email else _only_admin()
+    try:
+        with unit_of_work():
+            report = import_signals(importer, data, dry_run=dry_run, filename=file)
+    except CaseworkError as error:
+        fail(error.message)
+    click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+
+
+def _only_admin():
+    import sqlalchemy as sa
+
+    from casework.extensions import db
+    from casework.models import User
+
+    admins = db.session.scalars(sa.select(User).where(User.role == Role.ADMIN,
+                                                      User.active.is_(True))).all()
+    if len(admins) != 1:
+        fail("say who imports with --as EMAIL")
+    return admins[0]
 
 
 @casework_cli.command("demo")

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -24,6 +25,11 @@ def load_secret_key(instance_path: str) -> str:
     return key_file.read_text().strip()
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
 def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     """The settings every deployment needs, from environment variables and ``overrides``."""
     overrides = overrides or {}
@@ -42,7 +48,16 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Bodies and uploads larger than this are refused with 413 before they are read.
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         # Werkzeug's scrypt; tests may choose a cheaper method to run fast.
         "PASSWORD_HASH_METHOD": "scrypt",
+        # A session ends after this long without a request, and this long after login.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("CASEWORK_SESSION_IDLE_MINUTES", 30)),
+        "SESSION_MAX_AGE": timedelta(hours=_env_int("CASEWORK_SESSION_MAX_HOURS", 12)),
+        # Login throttling: so many failures within the window refuse further attempts.
+        "LOGIN_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_FAILURES_PER_ADDRESS": 20,
+        "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
         **overrides,
     }

@@ -3,8 +3,9 @@
 ``flask casework demo`` calls :func:`load` inside one unit of work. Everything goes through
 the domain operations, so the audit trail is as real as the data: signals are filed and
 triaged, cases are assigned, mitigated, reviewed (four eyes), closed, reopened and
-dismissed. The story is told on a timeline over the last month; each step is dated back to
-its moment on that timeline, together with its audit events.
+dismissed. The story is told on a timeline over the last month; each step runs with the
+clock frozen at its moment on that timeline (``frozen_time``), so its rows and its audit
+events are written with that time and the audit chain is never rewritten afterwards.
 
 The content is plain data at the top of the module; the loader below only walks it.
 """
@@ -21,8 +22,8 @@ import sqlalchemy as sa
 from casework.cases import operations as cases
 from casework.errors import CaseworkError, Conflict
 from casework.extensions import db
-from casework.models import AuditEvent, Case, MitigationAction, Signal, User
-from casework.models.types import utcnow
+from casework.models import Case, MitigationAction, Signal, User
+from casework.models.types import frozen_time, utcnow
 from casework.signals import operations as signals
 from casework.users import operations as users
 from casework.vocabulary import ActionStatus, Resolution, Role, TransitionAction
@@ -1235,8 +1236,6 @@ class _Loader:
         self.signals: dict[str, Signal] = {}
         self.runs: dict[str, _CaseRun] = {}
         self.users_created = 0
-        db.session.flush()
-        self.audit_mark = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
 
     # -- time
 
@@ -1246,15 +1245,6 @@ class _Loader:
 
     def due(self, days_from_today: int) -> date:
         return self.today + timedelta(days=days_from_today)
-
-    def stamp(self, when: datetime) -> None:
-        """Date the audit events written since the last stamp to ``when``."""
-        db.session.flush()
-        db.session.execute(
-            sa.update(AuditEvent).where(AuditEvent.id > self.audit_mark)
-            .values(occurred_at=when)
-        )
-        self.audit_mark = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
 
     # -- the run
 
@@ -1281,11 +1271,12 @@ class _Loader:
         for days_ago, _, step, what in sorted(timeline, key=lambda e: (-e[0], e[1])):
             when = self.at(days_ago)
             try:
-                step(when=when)
+                with frozen_time(when):
+                    step(when=when)
+                    db.session.flush()  # timestamps (and onupdate) under the frozen clock
             except CaseworkError as error:
                 error.add_note(f"demo data: {what}")
                 raise
-            self.stamp(when)
 
     def summary(self) -> str:
         existing = len(DEMO_USERS) - self.users_created
@@ -1299,11 +1290,11 @@ class _Loader:
         for email, name, role in DEMO_USERS:
             user = users.find_user(email)
             if user is None:
-                user = users.create_user(admin, email=email, name=name, role=role,
-                                         password=DEMO_PASSWORD)
+                with frozen_time(self.at(USERS_JOINED_DAYS_AGO)):
+                    user = users.create_user(admin, email=email, name=name, role=role,
+                                             password=DEMO_PASSWORD)
+                    db.session.flush()
                 self.users_created += 1
-                user.created_at = user.updated_at = self.at(USERS_JOINED_DAYS_AGO)
-                self.stamp(self.at(USERS_JOINED_DAYS_AGO))
             elif user.role != role or not user.active:
                 raise Conflict(
                     f"The demo user {email} exists but is not an active {role.value}; "

@@ -50,9 +50,26 @@ class StaleVersion(Conflict):
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from casework.api import errors as api_errors
+
     def render_error(code: int, title: str, message: str):
+        if api_errors.wants_json():
+            return api_errors.error_response(code, api_errors.HTTP_CODES.get(code, "error"),
+                                             message)
         return render_template("errors/error.html", code=code, title=title,
                                message=message), code
+
+    @app.errorhandler(api_errors.ApiError)
+    def api_error(error):
+        return api_errors.from_api_error(error)
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_error(413, _("Too large"), _("The upload or request is too large."))
+
+    @app.errorhandler(415)
+    def unsupported(error):
+        return render_error(415, _("Unsupported"), _("This kind of content is not accepted."))
 
     @app.errorhandler(400)
     def bad_request(error):
@@ -82,6 +99,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CaseworkError)
     def domain_error(error: CaseworkError):
+        if api_errors.wants_json():
+            return api_errors.from_domain_error(error)
         return render_error(error.status_code, _("Not done"), error.message)
 
     @app.errorhandler(500)

@@ -62,6 +62,11 @@ def can_file_signal(user: User) -> bool:
     return _active(user) and user.role in CASEWORKERS
 
 
+def can_import_signals(user: User) -> bool:
+    """Bulk imports of signals: program managers and admins."""
+    return is_manager(user)
+
+
 def can_triage(user: User) -> bool:
     """Qualify, dismiss or mark signals as duplicates: managers."""
     return is_manager(user)
@@ -96,5 +101,39 @@ def can_be_owner(user: User) -> bool:
     return _active(user) and user.role in CASEWORKERS
 
 
+def can_manage_tokens(user: User, owner: User) -> bool:
+    """API tokens: everyone manages their own; admins may revoke anyone's."""
+    return _active(user) and (user.id == owner.id or user.role == Role.ADMIN)
+
+
 def can_manage_users(user: User) -> bool:
     return _active(user) and user.role == Role.ADMIN
+
+
+def can_change_own_password(user: User) -> bool:
+    """Everyone who is logged in changes their own password on their account page."""
+    return _active(user)
+
+
+def can_reset_password(user: User, target: User) -> bool:
+    """Admins reset other people's passwords; their own they change like everyone."""
+    return can_manage_users(user) and user.id != target.id
+
+
+def can_see_audit_head(user: User) -> bool:
+    """The audit chain's head hash, to anchor an outside copy: admins."""
+    return can_manage_users(user)
+
+
+# The regional risk picture (dashboard, Lagebericht): leadership and those who run triage.
+REPORT_READERS = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER, Role.LEADERSHIP})
+
+
+def can_download_summary(user: User, case: Case) -> bool:
+    """A case's PDF summary, for either audience: everyone who may read the case."""
+    return can_view_case(user, case)
+
+
+def can_view_dashboard(user: User) -> bool:
+    """The dashboard and the landscape report: leadership and managers."""
+    return _active(user) and user.role in REPORT_READERS

@@ -17,8 +17,20 @@ TEXT_MAX = 20_000
 
 
 def clean_text(value, field: str, *, required: bool = False, max_length: int = TEXT_MAX) -> str:
-    """Stripped text, refused when required and empty or when too long."""
+    """Stripped text, refused when required and empty, when too long, or when it holds a
+    NUL character or a lone surrogate (which PostgreSQL and UTF-8 cannot store)."""
     text = (value or "").strip()
+    if "\x00" in text:
+        raise ValidationFailed(
+            _("This text contains a NUL character, which cannot be stored. Remove it, please."),
+            field,
+        )
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationFailed(_("This text contains characters that are not valid "
+                                     "Unicode."), field) from None
     if required and not text:
         raise ValidationFailed(_("This field is required."), field)
     if len(text) > max_length:

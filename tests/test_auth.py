@@ -127,7 +127,7 @@ def test_logging_in_with_the_pages_token_works_and_without_it_does_not(csrf_app,
     ("admin", "/signals"),
     ("program_manager", "/signals"),
     ("policy_specialist", "/cases?owner=mine&sort=updated"),
-    ("leadership", "/cases"),
+    ("leadership", "/dashboard"),
 ])
 def test_a_successful_login_goes_to_the_roles_home(client, make, auth, role, home):
     user = make.user(role)

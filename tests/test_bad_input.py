@@ -635,3 +635,11 @@ def test_a_mangled_version_is_refused_as_stale(client, make, login_as, db_state,
     response = client.post(f"/cases/{case.key}/do/start_mitigation", data={"version": version})
     assert response.status_code == 409
     assert db_state() == before
+
+
+@pytest.mark.parametrize("page", ["59505626044224226", "-3", "abc", "0"])
+@pytest.mark.parametrize("url", ["/cases", "/signals"])
+def test_odd_page_numbers_show_a_page_not_an_error(client, make, login_as, url, page):
+    login_as(make.pm)
+    response = client.get(f"{url}?page={page}&per_page=99999999999999999999")
+    assert response.status_code == 200

@@ -12,6 +12,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 
 from casework import create_app
@@ -47,6 +48,10 @@ ACCESS: dict[str, dict[str, tuple]] = {
     "/signals/new": {
         "GET": (LOGIN, 200, 200, 200, 200, 403),
         "POST": (LOGIN, 422, 422, 422, 422, 403),
+    },
+    "/signals/import": {
+        "GET": (LOGIN, 200, 200, 403, 403, 403),
+        "POST": (LOGIN, 422, 422, 403, 403, 403),
     },
     "/signals/<int:signal_id>": {
         "GET": (LOGIN, 200, 200, 200, 200, 200),
@@ -97,6 +102,20 @@ ACCESS: dict[str, dict[str, tuple]] = {
         "GET": (LOGIN, 200, 200, 200, 403, 403),
         "POST": (LOGIN, 302, 302, 302, 403, 403),
     },
+    # Every reader of a case may take its PDF summary; tests/test_reports.py reads it.
+    "/cases/<key>/summary.pdf": {
+        "GET": (LOGIN, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405),
+    },
+    # The risk landscape: leadership and managers, not policy specialists.
+    "/dashboard": {
+        "GET": (LOGIN, 200, 200, 403, 403, 200),
+        "POST": (405, 405, 405, 405, 405, 405),
+    },
+    "/dashboard/landscape.pdf": {
+        "GET": (LOGIN, 200, 200, 403, 403, 200),
+        "POST": (405, 405, 405, 405, 405, 405),
+    },
     "/users": {
         "GET": (LOGIN, 200, 403, 403, 403, 403),
         "POST": (405, 405, 405, 405, 405, 405),
@@ -118,6 +137,47 @@ ACCESS: dict[str, dict[str, tuple]] = {
         "GET": (405, 405, 405, 405, 405, 405),
         "POST": (LOGIN, 302, 403, 403, 403, 403),
     },
+    "/users/<int:user_id>/password": {
+        "GET": (LOGIN, 200, 403, 403, 403, 403),
+        "POST": (LOGIN, 422, 403, 403, 403, 403),
+    },
+    # Everyone's own account page, with the password change.
+    "/account": {
+        "GET": (LOGIN, 200, 200, 200, 200, 200),
+        "POST": (LOGIN, 422, 422, 422, 422, 422),
+    },
+    # The JSON API takes bearer tokens only: a browser session, logged in or not, gets 401.
+    # What each role may do with a token is in tests/test_api.py.
+    "/account/tokens": {
+        "GET": (LOGIN, 200, 200, 200, 200, 200),
+        "POST": (LOGIN, 200, 200, 200, 200, 200),
+    },
+    # Here a token of the admin's: only its owner (or an admin) may revoke it.
+    "/account/tokens/<int:token_id>/revoke": {
+        "GET": (405, 405, 405, 405, 405, 405),
+        "POST": (LOGIN, 302, 404, 404, 404, 404),
+    },
+    "/api/docs": {
+        "GET": (LOGIN, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405),
+    },
+    "/api/v1/openapi.json": {
+        "GET": (200, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405),
+    },
+    "/api/v1/signals": {"GET": (401,) * 6, "POST": (401,) * 6},
+    "/api/v1/signals/<int:signal_id>": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/signals/import": {"GET": (405,) * 6, "POST": (401,) * 6},
+    "/api/v1/signals/<int:signal_id>/qualify": {"GET": (405,) * 6, "POST": (401,) * 6},
+    "/api/v1/signals/<int:signal_id>/dismiss": {"GET": (405,) * 6, "POST": (401,) * 6},
+    "/api/v1/signals/<int:signal_id>/duplicate": {"GET": (405,) * 6, "POST": (401,) * 6},
+    "/api/v1/cases": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/cases/<key>": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/cases/<key>/transitions": {"GET": (405,) * 6, "POST": (401,) * 6},
+    "/api/v1/cases/<key>/actions": {"GET": (401,) * 6, "POST": (401,) * 6},
+    "/api/v1/actions/<int:action_id>": {"GET": (405,) * 6, "POST": (405,) * 6},
+    "/api/v1/cases/<key>/comments": {"GET": (401,) * 6, "POST": (401,) * 6},
+    "/api/v1/cases/<key>/audit": {"GET": (401,) * 6, "POST": (405,) * 6},
 }
 
 METHODS = ("GET", "POST")
@@ -134,11 +194,51 @@ def _rules_of(app) -> list:
 # The matrix comes from the real URL map, so a new route shows up here by itself.
 _COLLECTION_APP = create_app({"TESTING": True, "SECRET_KEY": "collection-only",
                               "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+# Each route that reaches a case is walked on three: "own" (owned by the policy specialist
+# called "owner"; ACCESS above is written for it), "others" (owned by a third specialist:
+# the owner is then just another specialist) and "restricted" (the owner's, restricted:
+# hidden behind a 404 from everyone but the owner and managers). Routes that reach a signal
+# are walked on a new signal and on the signal of the restricted case.
+CASE_KINDS = ("own", "others", "restricted")
+SIGNAL_KINDS = ("new", "restricted")
+
+
+def kinds_of(rule) -> tuple[str, ...]:
+    if {"key", "action_id"} & set(rule.arguments):
+        return CASE_KINDS
+    if "signal_id" in rule.arguments:
+        return SIGNAL_KINDS
+    return ("",)
+
+
+# The signal of the restricted case has been qualified: the qualify page tells a manager it
+# is no longer open (409); the other empty triage POSTs are validation errors first (422).
+RESTRICTED_SIGNAL_FOR_MANAGERS = {("GET", "/signals/<int:signal_id>/qualify"): 409,
+                                  ("POST", "/signals/<int:signal_id>/qualify"): 409}
+
+
+def expected_status(rule_text: str, method: str, role: str, kind: str):
+    """The answer for ``role`` on a case (or signal) of ``kind``, from the ACCESS table."""
+    statuses = ACCESS[rule_text][method]
+    expected = statuses[ROLES.index(role)]
+    if kind == "others" and role == "owner":
+        expected = statuses[ROLES.index("specialist")]
+    if kind == "restricted" and expected not in (LOGIN, 401, 405):
+        if role in ("specialist", "leadership"):
+            return 404
+        if role in ("admin", "program_manager"):
+            return RESTRICTED_SIGNAL_FOR_MANAGERS.get((method, rule_text), expected)
+    return expected
+
+
 MATRIX = [
-    pytest.param(rule.rule, method, role, id=f"{method} {rule.rule} as {role}")
+    pytest.param(rule.rule, method, role, kind,
+                 id=f"{method} {rule.rule} as {role}" + (f" on {kind}" if kind else ""))
     for rule in _rules_of(_COLLECTION_APP)
     for method in METHODS
     for role in ROLES
+    for kind in kinds_of(rule)
 ]
 
 
@@ -183,6 +283,9 @@ class World:
     cases: dict[str, str]  # state -> key, each owned by "owner"
     case_owned_by_pm: str  # in review, owned by "program_manager"
     sessions: dict[str, str]  # role -> session cookie of a logged-in client
+    # "others" and "restricted" -> the URL values of that kind of case (see CASE_KINDS)
+    kinds: dict[str, dict]
+    token_id: int = 0  # an API token of the admin's
 
 
 @pytest.fixture(scope="module")
@@ -219,6 +322,33 @@ def world_template(migrated_template, tmp_path_factory):
                             status="planned", outcome="")
         db.session.commit()
         action_id = action.id
+    third = make.user("policy_specialist", name="Theo Third")
+    kinds = {}
+    for kind, kind_owner in (("others", third), ("restricted", users["owner"])):
+        made = make.case("assigned", owner=kind_owner)
+        with app.app_context():
+            from casework.cases.operations import update_case
+            from casework.models import Signal
+
+            kind_case = db.session.get(Case, made.id)
+            if kind == "restricted":
+                update_case(db.session.get(User, users["program_manager"].id), kind_case,
+                            expected_version=None, restricted=True)
+            kind_action = add_action(db.session.get(User, kind_owner.id), kind_case,
+                                     title="Moderator guideline refresh", team="operations",
+                                     owner="Elif Demir", due=date(2026, 3, 1),
+                                     status="planned", outcome="")
+            db.session.commit()
+            kind_signal = db.session.scalar(sa.select(Signal.id)
+                                            .where(Signal.case_id == made.id))
+            kinds[kind] = {"key": made.key, "action_id": kind_action.id,
+                           "signal_id": kind_signal}
+    with app.app_context():
+        from casework.api.tokens import create_token
+
+        token, _secret = create_token(None, db.session.get(User, users["admin"].id), "t")
+        db.session.commit()
+        token_id = token.id
     sessions = {}
     for role, user in users.items():
         client = app.test_client()
@@ -228,7 +358,7 @@ def world_template(migrated_template, tmp_path_factory):
     with app.app_context():
         db.engine.dispose()  # closes the WAL so the file holds everything
     return path, World(case.key, action_id, signal_id, target.id, cases, case_owned_by_pm,
-                       sessions)
+                       sessions, kinds, token_id)
 
 
 @pytest.fixture
@@ -259,6 +389,7 @@ def as_role(client, world):
 def _url(app, rule, world: World, **overrides) -> str:
     values = {"key": world.case_key, "signal_id": world.signal_id,
               "action_id": world.action_id, "user_id": world.user_id,
+              "token_id": world.token_id,
               "action": "start_mitigation", **overrides}
     missing = set(rule.arguments) - set(values)
     assert not missing, f"route {rule.rule}: test_routes has no value for {sorted(missing)}"
@@ -278,7 +409,12 @@ def _assert_status(response, expected, role):
         assert response.status_code == expected, response.status_code
         if expected == 302:
             assert urlsplit(response.location).path != "/login"
-    if response.status_code in (403, 404, 405):
+    if response.request.path.startswith("/api/v1"):
+        # The API answers its own JSON error shape, never an HTML page.
+        if response.status_code >= 400:
+            assert response.is_json, response.mimetype
+            assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+    elif response.status_code in (403, 404, 405):
         assert_own_error_page(response, role)
 
 
@@ -293,13 +429,13 @@ def assert_own_error_page(response, role):
         assert f'<span class="who-role">{ROLE_LABELS[role]}</span>' in response.text
 
 
-@pytest.mark.parametrize(("rule_text", "method", "role"), MATRIX)
-def test_route_access(app, world, as_role, rule_text, method, role):
+@pytest.mark.parametrize(("rule_text", "method", "role", "kind"), MATRIX)
+def test_route_access(app, world, as_role, rule_text, method, role, kind):
     if rule_text not in ACCESS or method not in ACCESS[rule_text]:
         pytest.fail(f"route {rule_text} has no access rule in test_routes")
-    expected = ACCESS[rule_text][method][ROLES.index(role)]
+    expected = expected_status(rule_text, method, role, kind)
     client = as_role(role)
-    url = _url(app, _rule(app, rule_text), world)
+    url = _url(app, _rule(app, rule_text), world, **world.kinds.get(kind, {}))
     response = client.open(url, method=method, data={} if method == "POST" else None)
     _assert_status(response, expected, role)
 
@@ -420,3 +556,51 @@ def test_a_lower_case_key_finds_the_case(world, as_role):
     response = as_role("leadership").get(f"/cases/{world.case_key.lower()}")
     assert response.status_code == 200
     assert world.case_key in response.text
+
+
+# --- No state-changing request without a valid CSRF token -----------------------------------
+
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+CSRF_MATRIX = [
+    pytest.param(rule.rule, method, id=f"{method} {rule.rule}")
+    for rule in _rules_of(_COLLECTION_APP)
+    for method in sorted(set(rule.methods) & set(UNSAFE_METHODS))
+]
+
+
+def _audit_count(app) -> int:
+    from casework.models import AuditEvent
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+
+
+@pytest.mark.parametrize("token", ["none", "garbage", "another session's"])
+@pytest.mark.parametrize(("rule_text", "method"), CSRF_MATRIX)
+def test_no_state_changing_route_accepts_a_request_without_a_valid_csrf_token(
+        csrf_app, world, as_role, rule_text, method, token):
+    rule = _rule(csrf_app, rule_text)
+    client = as_role("admin")
+    data = {"role": "leadership", "title": "Forged", "body": "Forged", "note": "Forged"}
+    if token == "garbage":
+        data["csrf_token"] = "IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwIg.Zz.forged"
+    elif token == "another session's":
+        other = csrf_app.test_client()
+        other.set_cookie("session", world.sessions["program_manager"])
+        page = other.get("/signals/new").text
+        data["csrf_token"] = page.split('name="csrf_token" type="hidden" value="')[1] \
+            .split('"')[0]
+    before = _audit_count(csrf_app)
+    response = client.open(_url(csrf_app, rule, world), method=method, data=data)
+    if rule.endpoint.startswith("api."):
+        # The API takes no cookies at all: without its bearer token a session is worthless.
+        assert response.status_code == 401, response.status_code
+    else:
+        assert response.status_code == 400, response.status_code
+        assert "missing its security token or it expired" in response.text
+    assert _audit_count(csrf_app) == before
+
+
+def test_every_unsafe_route_is_in_the_csrf_walk():
+    assert {"/login", "/logout", "/account", "/users/<int:user_id>/password"} <= {
+        param.values[0] for param in CSRF_MATRIX}

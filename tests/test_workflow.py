@@ -289,10 +289,11 @@ def test_a_case_in_review_cannot_be_reassigned(app, make):
     """Reassigning in review would let the former owner review their own work."""
     owner = make.user("program_manager", name="Olga Owner")
     case = make.case("in_review", owner=owner)
+    specialist = make.specialist  # made before the transaction below (SQLite: one writer)
     with app.app_context(), pytest.raises(Conflict):
         transition_case(_user(make.reviewer.id), db.session.get(Case, case.id),
                         TransitionAction.ASSIGN,
-                        TransitionInput(owner=_user(make.specialist.id)))
+                        TransitionInput(owner=_user(specialist.id)))
 
 
 # --- guards: a permitted person who leaves out what the step needs is refused ---------

@@ -8,8 +8,10 @@ from enum import Enum
 from flask import has_request_context, request
 from flask_login import current_user
 
+from casework.audit import chain
 from casework.extensions import db
 from casework.models import AuditEvent, User
+from casework.models.types import utcnow
 
 
 def _plain(value):
@@ -55,8 +57,10 @@ def record(
     note: str | None = None,
     actor: User | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the session; it commits with the change it records."""
+    """Add an audit event to the session, chained to the one before; it commits with the
+    change it records."""
     event = AuditEvent(
+        occurred_at=utcnow(),
         actor=actor if actor is not None else _current_actor(),
         entity_type=entity_type,
         entity_id=entity_id,
@@ -66,8 +70,7 @@ def record(
         note=note,
         remote_addr=request.remote_addr if has_request_context() else None,
     )
-    db.session.add(event)
-    return event
+    return chain.append(event)
 
 
 def record_created(entity_type: str, entity, *, case_id=None, actor=None, note=None):

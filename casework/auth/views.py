@@ -1,24 +1,46 @@
-"""Logging in and out; every other page requires a logged-in user."""
+"""Logging in and out, the user's own account; every other page requires a logged-in
+user whose session is still current."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user
 
-from casework.auth.forms import LoginForm
-from casework.edge import actor, unit_of_work
+from casework import permissions
+from casework.auth import sessions, throttle
+from casework.auth.forms import ChangePasswordForm, LoginForm
+from casework.edge import actor, require, unit_of_work
+from casework.errors import CaseworkError
 from casework.extensions import login_manager
-from casework.forms import EmptyForm
+from casework.forms import EmptyForm, show_error
 from casework.models.types import utcnow
-from casework.users.operations import find_user, record_login, record_logout
+from casework.users.operations import change_password, find_user, record_login, record_logout
 from casework.vocabulary import Role
 
 bp = Blueprint("auth", __name__)
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# Reachable while a password change is due.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.logout", "static"})
+
+
+@bp.before_app_request
+def end_expired_session():
+    """A session idle too long, or older than its lifetime, ends here."""
+    if request.endpoint == "static" or request.blueprint == "api":
+        return None
+    if current_user.is_authenticated and sessions.expired():
+        sessions.end()
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        flash(_("Your session has expired. Please log in again."), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")
+                                if request.method == "GET" else None))
+    return None
 
 
 @bp.before_app_request
@@ -26,8 +48,22 @@ def require_login():
     """Every page but the login page needs a logged-in, active user."""
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
+    if request.blueprint == "api":
+        return None  # the API authenticates every request with its own bearer token
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    return None
+
+
+@bp.before_app_request
+def require_password_change():
+    """After an admin's reset, every page leads to the password form until it is changed."""
+    if (request.endpoint in PASSWORD_CHANGE_ENDPOINTS or request.endpoint is None
+            or request.blueprint == "api" or not current_user.is_authenticated):
+        return None
+    if current_user.must_change_password:
+        flash(_("Choose a new password to continue."), "info")
+        return redirect(url_for("auth.account"))
     return None
 
 
@@ -49,6 +85,8 @@ def home_for(user) -> str:
         return url_for("signals.inbox")
     if user.role == Role.POLICY_SPECIALIST:
         return url_for("cases.queue", owner="mine", sort="updated")
+    if user.role == Role.LEADERSHIP:
+        return url_for("reports.dashboard")
     return url_for("cases.queue")
 
 
@@ -64,15 +102,27 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = find_user(form.email.data)
+        email, address = form.email.data, request.remote_addr
+        wait = throttle.seconds_to_wait(email, address)
+        if wait is not None:
+            # Refused before the password is even looked at.
+            minutes = -(-wait // 60)
+            form.form_errors.append(ngettext(
+                "Too many failed logins. Try again in %(num)d minute.",
+                "Too many failed logins. Try again in %(num)d minutes.", minutes))
+            return (render_template("auth/login.html", form=form), 429,
+                    {"Retry-After": str(wait)})
+        user = find_user(email)
         valid = user is not None and user.active and user.check_password(form.password.data)
         with unit_of_work():
-            record_login(user, form.email.data, succeeded=valid)
+            record_login(user, email, succeeded=valid)
             if valid:
                 user.last_login_at = utcnow()
+                throttle.forget_failures(email)
+            else:
+                throttle.record_failure(email, address)
         if valid:
-            session.clear()  # a fresh session at login, nothing carried over
-            login_user(user)
+            sessions.start(user)  # a fresh session, nothing carried over
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
         # One message for every failure: it must not reveal which part was wrong.
         form.form_errors.append(_("The e-mail address or password is not right."))
@@ -88,9 +138,34 @@ def logout():
     if request.method == "POST" and form.validate_on_submit():
         user = actor()
         with unit_of_work():
-            record_logout(user)
-        logout_user()
-        session.clear()
+            record_logout(user)  # ends this and every other session of the user
+        sessions.end()
         flash(_("You have logged out."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """The user's own account: who they are, and changing their password."""
+    user = actor()
+    require(permissions.can_change_own_password(user))
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                change_password(user, current=form.current_password.data,
+                                new=form.new_password.data)
+        except CaseworkError as error:
+            show_error(form, error)
+            status = error.status_code
+        else:
+            sessions.renew(user)  # this browser stays logged in; every other session ended
+            flash(_("Your password is changed. Other sessions have been logged out."),
+                  "success")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/account.html", form=form, user=user,
+                           session_started=sessions.started_at()), status

@@ -182,7 +182,7 @@ def transition_case(
     transition = check_transition(actor, case, action, given)
     before = audit.snapshot(case)
     now = utcnow()
-    note = given.note.strip() or None
+    note = clean_text(given.note, "note") or None
 
     if transition.target is not None:
         case.state = transition.target

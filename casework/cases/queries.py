@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import get_timezone
 
 from casework.extensions import db
-from casework.models import Case, CaseMarket, Signal, User
+from casework.models import Case, CaseMarket, CaseSurface, MitigationAction, Signal, User
+from casework.models.action import PENDING_ACTION_STATUSES
 from casework.models.case import OPEN_STATES
 from casework.permissions import can_see_restricted
-from casework.vocabulary import Band, CaseState, Category, Market, score_range
+from casework.vocabulary import Band, CaseState, Category, Market, Surface, score_range
 
 
 def visible_cases(user: User) -> sa.ColumnElement[bool]:
@@ -46,6 +50,48 @@ def _member(enum_cls, value):
         return None
 
 
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def local_today() -> date:
+    """Today in the users' time zone (Europe/Berlin by default)."""
+    return datetime.now(ZoneInfo(str(get_timezone()))).date()
+
+
+def day_range_utc(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """From the start of day ``first`` to the end of day ``last`` in the users' time zone,
+    as UTC instants (the end excluded); ``None`` leaves that side open."""
+    zone = ZoneInfo(str(get_timezone()))
+    start = datetime.combine(first, time.min, zone).astimezone(UTC) if first else None
+    end = (datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
+           if last else None)
+    return start, end
+
+
+def in_days(column, first: date | None, last: date | None) -> sa.ColumnElement[bool]:
+    """``column`` (a UTC timestamp) falls on the local days ``first`` to ``last``."""
+    start, end = day_range_utc(first, last)
+    condition = sa.true()
+    if start is not None:
+        condition = sa.and_(condition, column >= start)
+    if end is not None:
+        condition = sa.and_(condition, column < end)
+    return condition
+
+
+def has_overdue_action(today: date) -> sa.ColumnElement[bool]:
+    """The case has a planned or running mitigation action due before ``today``."""
+    return sa.exists().where(
+        MitigationAction.case_id == Case.id,
+        MitigationAction.status.in_(PENDING_ACTION_STATUSES),
+        MitigationAction.due < today,
+    )
+
+
 @dataclass
 class CaseFilters:
     """The queue's filters, read leniently from query arguments (bad values are ignored)."""
@@ -57,12 +103,28 @@ class CaseFilters:
     owner: str = ""  # "", "mine", "none" or a user id
     q: str = ""
     sort: str = "severity"
+    # Set by the dashboard's links (no field in the queue's form): state=open, a surface,
+    # the local days a case was opened or closed on, cases with overdue actions.
+    open_only: bool = False
+    surface: Surface | None = None
+    opened_from: date | None = None
+    opened_to: date | None = None
+    closed_from: date | None = None
+    closed_to: date | None = None
+    overdue: bool = False
 
     @classmethod
     def from_args(cls, args) -> CaseFilters:
         sort = args.get("sort", "severity")
         return cls(
             state=_member(CaseState, args.get("state")),
+            open_only=args.get("state") == "open",
+            surface=_member(Surface, args.get("surface")),
+            opened_from=_day(args.get("opened_from")),
+            opened_to=_day(args.get("opened_to")),
+            closed_from=_day(args.get("closed_from")),
+            closed_to=_day(args.get("closed_to")),
+            overdue=args.get("overdue") == "1",
             market=_member(Market, args.get("market")),
             category=_member(Category, args.get("category")),
             band=_member(Band, args.get("band")),
@@ -71,10 +133,39 @@ class CaseFilters:
             sort=sort if sort in SORTS else "severity",
         )
 
+    @property
+    def state_arg(self) -> str:
+        """The state filter as the form's select spells it ("open" for every open state)."""
+        return "open" if self.open_only and not self.state else (self.state or "")
+
+    def extra_args(self) -> dict[str, str]:
+        """The filters the queue's form has no field for, to carry along as hidden fields."""
+        extra = {
+            "surface": self.surface.value if self.surface else None,
+            "opened_from": self.opened_from, "opened_to": self.opened_to,
+            "closed_from": self.closed_from, "closed_to": self.closed_to,
+            "overdue": "1" if self.overdue else None,
+        }
+        return {name: str(value) for name, value in extra.items() if value}
+
     def select(self, user: User) -> sa.Select:
         query = sa.select(Case).where(visible_cases(user))
         if self.state:
             query = query.where(Case.state == self.state)
+        elif self.open_only:
+            query = query.where(Case.state.in_(OPEN_STATES))
+        if self.surface:
+            query = query.where(
+                sa.exists().where(CaseSurface.case_id == Case.id,
+                                  CaseSurface.surface == self.surface)
+            )
+        if self.opened_from or self.opened_to:
+            query = query.where(in_days(Case.created_at, self.opened_from, self.opened_to))
+        if self.closed_from or self.closed_to:
+            query = query.where(Case.state == CaseState.CLOSED,
+                                in_days(Case.closed_at, self.closed_from, self.closed_to))
+        if self.overdue:
+            query = query.where(has_overdue_action(local_today()))
         if self.market:
             query = query.where(
                 sa.exists().where(CaseMarket.case_id == Case.id, CaseMarket.market == self.market)

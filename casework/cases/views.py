@@ -24,6 +24,7 @@ from casework.errors import CaseworkError
 from casework.extensions import db
 from casework.forms import EmptyForm, show_error, submit
 from casework.models import Case, MitigationAction, User
+from casework.pagination import paginate
 from casework.vocabulary import (
     ActionStatus,
     Band,
@@ -68,17 +69,24 @@ def load_case(key: str) -> Case:
 @bp.get("")
 def queue():
     filters = CaseFilters.from_args(request.args)
-    page = db.paginate(filters.select(actor()), per_page=current_app.config["PER_PAGE"],
-                       max_per_page=100, error_out=False)
+    page = paginate(filters.select(actor()), per_page=current_app.config["PER_PAGE"],
+                    max_per_page=100)
     return render_template(
         "cases/queue.html", page=page, filters=filters,
         owner_choices=[("", _("Anyone")), ("mine", _("Mine")), ("none", _("Nobody yet"))]
         + [(str(user.id), user.name) for user in operations.owner_candidates()],
-        state_choices=choices(CaseState, blank=_("Any state")),
+        state_choices=_state_choices(),
         market_choices=choices(Market, blank=_("Any market")),
         category_choices=choices(Category, blank=_("Any category")),
         band_choices=choices(Band, blank=_("Any severity")),
     )
+
+
+def _state_choices() -> list:
+    """Every state, plus "open" for the four open ones (the dashboard links to it)."""
+    pairs = choices(CaseState, blank=_("Any state"))
+    pairs.insert(1, ("open", _("Any open state")))
+    return pairs
 
 
 def _render_case(case: Case, status: int = 200, comment_form: CommentForm | None = None):

@@ -1,20 +1,25 @@
 """The domain models, one aggregate per module."""
 
 from casework.models.action import MitigationAction
-from casework.models.audit import AuditEvent
+from casework.models.api_token import ApiToken
+from casework.models.audit import AuditEvent, AuditHead
 from casework.models.case import Case, CaseKeySequence, CaseMarket, CaseSurface
 from casework.models.comment import Comment
+from casework.models.login_failure import LoginFailure
 from casework.models.review import Review
 from casework.models.signal import Signal
 from casework.models.user import User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
+    "AuditHead",
     "Case",
     "CaseKeySequence",
     "CaseMarket",
     "CaseSurface",
     "Comment",
+    "LoginFailure",
     "MitigationAction",
     "Review",
     "Signal",

@@ -1,4 +1,8 @@
-"""Audit events: who changed what, when, with the fields before and after."""
+"""Audit events: who changed what, when, with the fields before and after.
+
+The events form a hash chain (``casework.audit.chain``): each stores the SHA-256 of its
+content and of the event before it, and the database refuses to change or delete one.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,10 @@ class AuditEvent(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The event's place in the chain: 1, 2, 3, ... without gaps.
+    seq: Mapped[int] = mapped_column(unique=True)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     entity_type: Mapped[str] = mapped_column(sa.String(40))
@@ -39,3 +47,13 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.entity_type}.{self.action}>"
+
+
+class AuditHead(db.Model):
+    """The newest event of the chain, in one row that every writer locks before appending."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(sa.String(64))

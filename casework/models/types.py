@@ -1,14 +1,33 @@
-"""Column types shared by the models."""
+"""Column types shared by the models, and the clock every timestamp is read from."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+# Set only by ``frozen_time``: the demo writes its history at the moments it tells of, so
+# that audit events are hashed with their final timestamps and never changed afterwards.
+_frozen_now: ContextVar[datetime | None] = ContextVar("casework_frozen_now", default=None)
+
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware in UTC (or the time frozen by ``frozen_time``)."""
+    return _frozen_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def frozen_time(when: datetime) -> Iterator[datetime]:
+    """Let ``utcnow()`` answer ``when`` inside the block (demo data, tests)."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given; use an aware UTC datetime")
+    token = _frozen_now.set(when.astimezone(UTC))
+    try:
+        yield when
+    finally:
+        _frozen_now.reset(token)
 
 
 class UTCDateTime(TypeDecorator):

@@ -21,8 +21,12 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped to end every session of the user at once (deactivation, role change).
+    # Bumped to end every session of the user at once (logout, deactivation, role or
+    # password change).
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # Set by an admin's password reset: every page leads to the password form until done.
+    must_change_password: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
 from casework.forms import select_choices
@@ -48,3 +49,18 @@ class DuplicateForm(FlaskForm):
     of = StringField(_l("Duplicate of"), validators=[DataRequired(), Length(max=20)],
                      description=_l("A signal number such as #12, or a case key such as "
                                     "RISK-2026-0042."))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],
+                     description=_l("An Excel export (CSV, ; or , separated) with a header "
+                                    "row: Titel/Title, Quelle/Source, Markt/Market, "
+                                    "Kategorie/Category, and optionally Beschreibung, "
+                                    "Produktbereich, Link, Beobachtet am, Referenz."))
+
+
+class ConfirmImportForm(FlaskForm):
+    """The previewed file travels back with the confirmation, so nothing is kept between."""
+
+    payload = HiddenField(validators=[DataRequired()])
+    filename = HiddenField()

@@ -34,12 +34,11 @@ def _clean_url(value) -> str | None:
     return url
 
 
-def file_signal(actor: User, **fields) -> Signal:
-    """Record a new signal in the inbox.
+def build_signal(actor: User, **fields) -> Signal:
+    """A checked, unsaved signal: what ``file_signal`` would record (imports preview it).
 
     :raise PermissionDenied: the actor's role does not file signals.
     :raise ValidationFailed: a field is missing or invalid.
-    :raise Conflict: a signal with the same source and external reference exists.
     """
     if not can_file_signal(actor):
         raise PermissionDenied(_("Your role does not file signals."))
@@ -64,15 +63,35 @@ def file_signal(actor: User, **fields) -> Signal:
         status=SignalStatus.NEW,
         reported_by=actor,
     )
+    return signal
+
+
+def file_signal(actor: User, **fields) -> Signal:
+    """Record a new signal in the inbox.
+
+    :raise PermissionDenied: the actor's role does not file signals.
+    :raise ValidationFailed: a field is missing or invalid.
+    :raise Conflict: a signal with the same source and external reference exists.
+    """
+    signal = build_signal(actor, **fields)
     existing = find_by_external_ref(signal.source, signal.external_ref)
     if existing is not None:
         raise Conflict(
             _("This reference was already filed as signal #%(id)d.", id=existing.id),
             "external_ref",
         )
-    db.session.add(signal)
-    audit.record_created("signal", signal, actor=actor)
-    return signal
+    return file_signals(actor, [signal])[0]
+
+
+def file_signals(actor: User, signals: list[Signal]) -> list[Signal]:
+    """Record signals checked by ``build_signal`` at once (an import): one batch of
+    INSERTs, then one audit event each."""
+    db.session.add_all(signals)
+    db.session.flush()
+    for signal in signals:
+        audit.record("signal", "created", entity_id=signal.id, actor=actor,
+                     changes=audit.snapshot(signal))
+    return signals
 
 
 def _begin_triage(actor: User, signal: Signal) -> dict:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+import base64
+from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,14 +22,23 @@ from flask_babel import gettext as _
 
 from casework import permissions
 from casework.cases.forms import CaseFieldsForm
-from casework.cases.queries import find_cases, visible_cases, visible_signals
+from casework.cases.queries import find_cases, in_days, visible_cases, visible_signals
 from casework.edge import actor, require
 from casework.errors import Conflict, ValidationFailed
 from casework.extensions import db
 from casework.forms import submit
 from casework.models import Case, Signal
-from casework.signals import operations
-from casework.signals.forms import AttachForm, DismissForm, DuplicateForm, SignalForm
+from casework.pagination import paginate
+from casework.signals import importing, operations
+from casework.signals.duplicates import possible_duplicates
+from casework.signals.forms import (
+    AttachForm,
+    ConfirmImportForm,
+    DismissForm,
+    DuplicateForm,
+    ImportForm,
+    SignalForm,
+)
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus, choices
 
 bp = Blueprint("signals", __name__, url_prefix="/signals")
@@ -53,13 +63,25 @@ def _member(enum_cls, value):
         return None
 
 
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 @bp.get("")
 def inbox():
     status = _member(SignalStatus, request.args.get("status", "new"))
     source = _member(SignalSource, request.args.get("source"))
     market = _member(Market, request.args.get("market"))
     category = _member(Category, request.args.get("category"))
+    # The local days a signal was received on (the dashboard links here with them).
+    received_from = _day(request.args.get("from"))
+    received_to = _day(request.args.get("to"))
     query = sa.select(Signal).where(visible_signals(actor()))
+    if received_from or received_to:
+        query = query.where(in_days(Signal.created_at, received_from, received_to))
     if status:
         query = query.where(Signal.status == status)
     if source:
@@ -69,12 +91,12 @@ def inbox():
     if category:
         query = query.where(Signal.category == category)
     query = query.order_by(Signal.created_at.desc(), Signal.id.desc())
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], max_per_page=100,
-                       error_out=False)
+    page = paginate(query, per_page=current_app.config["PER_PAGE"], max_per_page=100)
     return render_template(
         "signals/inbox.html", page=page,
         selected={"status": request.args.get("status", "new"), "source": source,
-                  "market": market, "category": category},
+                  "market": market, "category": category, "from": received_from,
+                  "to": received_to},
         status_choices=[*choices(SignalStatus), ("all", _("All"))],
         source_choices=choices(SignalSource, blank=_("Any source")),
         market_choices=choices(Market, blank=_("Any market")),
@@ -112,7 +134,10 @@ def _render_signal(signal: Signal, status: int = 200, **forms):
     forms.setdefault("dismiss_form", DismissForm())
     forms.setdefault("duplicate_form", DuplicateForm())
     forms.setdefault("attach_form", AttachForm())
-    return render_template("signals/detail.html", signal=signal, **forms), status
+    # Suggestions help triage; once a signal is triaged they are only noise.
+    suggestions = possible_duplicates(signal, actor()) if signal.is_open else []
+    return render_template("signals/detail.html", signal=signal, suggestions=suggestions,
+                           **forms), status
 
 
 @bp.get("/<int:signal_id>")
@@ -216,3 +241,37 @@ def duplicate(signal_id: int):
         lambda: operations.mark_duplicate(actor(), signal, **_duplicate_target(form.of.data)),
         _("Signal marked as a duplicate."), "duplicate_form",
     )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_csv():
+    """Upload, preview every row (a dry run), then import the good rows on confirmation."""
+    require(permissions.can_import_signals(actor()))
+    form, confirm = ImportForm(), ConfirmImportForm()
+    report, status = None, 200
+    if confirm.payload.data and confirm.validate_on_submit():
+        try:
+            data = base64.b64decode(confirm.payload.data, validate=True)
+        except ValueError:
+            abort(400)
+        outcome = submit(confirm, lambda: importing.import_signals(
+            actor(), data, dry_run=False, filename=confirm.filename.data or ""))
+        if outcome.done:
+            summary = outcome.result.as_json()
+            flash(_("Imported %(created)d signals; %(duplicates)d were there already; "
+                    "%(errors)d rows had errors and were left out.",
+                    created=summary["created"], duplicates=summary["duplicates"],
+                    errors=len(summary["errors"])), "success")
+            return redirect(url_for("signals.inbox", status="new"))
+        status = outcome.status
+    elif request.method == "POST":
+        data = form.file.data.read() if form.validate_on_submit() else b""
+        outcome = submit(form, lambda: importing.import_signals(actor(), data, dry_run=True))
+        if outcome.done:
+            report = outcome.result
+            confirm.payload.data = base64.b64encode(data).decode("ascii")
+            confirm.filename.data = form.file.data.filename or ""
+        else:
+            status = outcome.status
+    return render_template("signals/import.html", form=form, confirm=confirm,
+                           report=report), status

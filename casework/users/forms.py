@@ -23,3 +23,14 @@ class NewUserForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=select_choices(Role), validators=[InputRequired()])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("Temporary password"),
+                             validators=[DataRequired(), Length(max=200)],
+                             description=_l("At least 12 characters. Tell it to the user "
+                                            "in person; they must choose a new one when "
+                                            "they next log in."))
+    confirm = PasswordField(_l("Repeat password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The passwords do not match.")),
+    ])

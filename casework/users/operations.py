@@ -127,4 +127,58 @@ def record_login(user: User | None, email: str, *, succeeded: bool) -> None:
 
 
 def record_logout(user: User) -> None:
+    """Audit a logout and end every session of the user, copies of the cookie included."""
+    user.end_sessions()
     audit.record("user", "logout", entity_id=user.id, actor=user)
+
+
+def _set_password(user: User, password: str) -> None:
+    """Check the password against the rules and store its hash.
+
+    :raise ValidationFailed: the password is too weak.
+    """
+    problem = password_problem(password, email=user.email, name=user.name)
+    if problem:
+        raise ValidationFailed(problem, "password")
+    user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def change_password(user: User, *, current: str, new: str) -> User:
+    """The user changes their own password; every other session of theirs ends.
+
+    :raise ValidationFailed: the current password is wrong, or the new one too weak or
+        the same as before.
+    """
+    if not user.check_password(current):
+        raise ValidationFailed(_("This is not your current password."), "current_password")
+    if new == current:
+        raise ValidationFailed(_("Choose a password different from the current one."),
+                               "new_password")
+    try:
+        _set_password(user, new)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, "new_password") from None
+    forced = user.must_change_password
+    user.must_change_password = False
+    user.end_sessions()
+    # Never the password or its hash: only that it changed.
+    audit.record("user", "password_changed", entity_id=user.id, actor=user,
+                 changes={"must_change_password": [True, False]} if forced else {})
+    return user
+
+
+def reset_password(actor: User | None, user: User, temporary: str) -> User:
+    """An admin sets a temporary password; the user must change it at their next login.
+
+    :raise Conflict: an admin tries to reset their own password (they change it instead).
+    :raise ValidationFailed: the temporary password is too weak.
+    """
+    if actor is not None and actor.id == user.id:
+        raise Conflict(_("Change your own password on your account page."))
+    _set_password(user, temporary)
+    before = user.must_change_password
+    user.must_change_password = True
+    user.end_sessions()
+    audit.record("user", "password_reset", entity_id=user.id, actor=actor,
+                 changes={"must_change_password": [before, True]} if not before else {})
+    return user

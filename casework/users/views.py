@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from casework import permissions
+from casework.audit import chain
 from casework.edge import actor, require, unit_of_work
 from casework.errors import CaseworkError
 from casework.extensions import db
-from casework.forms import EmptyForm, submit
+from casework.forms import EmptyForm, show_error, submit
 from casework.models import User
 from casework.users import operations
-from casework.users.forms import NewUserForm, RoleForm
+from casework.users.forms import NewUserForm, ResetPasswordForm, RoleForm
 from casework.vocabulary import Role, choices
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -34,7 +35,8 @@ def load_user(user_id: int) -> User:
 def _render_list(status: int = 200, **forms):
     users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name))
     return render_template("users/list.html", users=list(users), button_form=EmptyForm(),
-                           role_choices=choices(Role), **forms), status
+                           role_choices=choices(Role), audit_head=chain.current_head(),
+                           **forms), status
 
 
 @bp.get("")
@@ -86,3 +88,29 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     return _change(user_id, EmptyForm(), lambda user: operations.reactivate_user(actor(), user),
                    _("Reactivated %(name)s."))
+
+
+@bp.route("/<int:user_id>/password", methods=["GET", "POST"])
+def reset_password(user_id: int):
+    """Set a temporary password that the user must change at their next login.
+
+    :raise 403: the admin's own password (changed on the account page instead).
+    """
+    user = load_user(user_id)
+    require(permissions.can_reset_password(actor(), user))
+    form = ResetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                operations.reset_password(actor(), user, form.password.data)
+        except CaseworkError as error:
+            show_error(form, error)
+            status = error.status_code
+        else:
+            flash(_("%(name)s must choose a new password at their next login.",
+                    name=user.name), "success")
+            return redirect(url_for("users.index"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("users/password.html", form=form, user=user), status

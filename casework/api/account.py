@@ -1,0 +1,49 @@
+"""The user's own API tokens, managed from their account: create, list, revoke."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length
+
+from casework.api import tokens
+from casework.edge import actor
+from casework.extensions import db
+from casework.forms import EmptyForm, submit
+from casework.models import ApiToken
+from casework.permissions import can_manage_tokens
+from casework.validation import NAME_MAX
+
+bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
+
+
+class NewTokenForm(FlaskForm):
+    name = StringField(_l("What is it for?"), validators=[Length(max=NAME_MAX)],
+                       description=_l("For example: social-media monitoring import."))
+
+
+@bp.route("", methods=["GET", "POST"])
+def index():
+    form = NewTokenForm()
+    outcome = submit(form, lambda: tokens.create_token(actor(), actor(), form.name.data))
+    secret = None
+    if outcome.done:
+        _token, secret = outcome.result
+        form = NewTokenForm(formdata=None)
+    return render_template("api/tokens.html", form=form, secret=secret,
+                           tokens=tokens.tokens_of(actor()), button_form=EmptyForm(),
+                           ), outcome.status
+
+
+@bp.post("/<int:token_id>/revoke")
+def revoke(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not can_manage_tokens(actor(), token.user):
+        abort(404)
+    outcome = submit(EmptyForm(), lambda: tokens.revoke_token(actor(), token))
+    if outcome.done:
+        flash(_("Revoked the token %(name)s. It no longer works.", name=token.name), "success")
+    return redirect(url_for("tokens.index"))

@@ -1,0 +1,1 @@
+"""Reports: PDF case summaries, the risk landscape (Lagebericht) and the dashboard."""

@@ -1,0 +1,117 @@
+"""``flask casework summary`` and ``flask casework landscape``: the PDFs for scripts and cron.
+
+Without ``--as`` the command line reads like leadership that owns nothing: every case but
+the restricted ones. With ``--as EMAIL`` it reads exactly what that user may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from casework import permissions
+from casework.edge import unit_of_work
+from casework.errors import CaseworkError
+from casework.extensions import db
+from casework.models import Case
+from casework.reports import documents, operations
+from casework.reports.figures import Period
+from casework.reports.summary import Audience
+from casework.users.operations import find_user
+from casework.vocabulary import Role
+
+
+@dataclass(frozen=True)
+class CommandLineReader:
+    """Who the command line reads as without ``--as``: sees no restricted case."""
+
+    id: int = 0  # no user has id 0, so it owns no case
+    role: Role = Role.LEADERSHIP
+    active: bool = True
+    is_authenticated: bool = True
+
+    @property
+    def name(self) -> str:
+        return _("Casework (command line)")
+
+
+def _fail(message: str) -> None:
+    from casework.cli import fail
+
+    fail(message)
+
+
+def _reader(email: str | None):
+    """The user to read as, and the one the audit trail names (None: the system)."""
+    if not email:
+        return CommandLineReader(), None
+    user = find_user(email)
+    if user is None or not user.active:
+        _fail(f"no active user with the e-mail {email}")
+    return user, user
+
+
+def _write(path: str, pdf: bytes) -> None:
+    try:
+        Path(path).write_bytes(pdf)
+    except OSError as error:
+        _fail(f"cannot write {path}: {error.strerror or error}")
+
+
+@click.command("summary")
+@with_appcontext
+@click.argument("key")
+@click.option("-o", "--output", required=True, help="The PDF file to write.")
+@click.option("--audience", default=Audience.INTERNAL.value, show_default=True,
+              help="internal or partner.")
+@click.option("--as", "as_email", metavar="EMAIL", help="Read as this user.")
+def summary_command(key: str, output: str, audience: str, as_email: str | None) -> None:
+    """Write the PDF summary of case KEY."""
+    reader, audit_actor = _reader(as_email)
+    case = db.session.scalar(sa.select(Case).where(Case.key == key.strip().upper()))
+    if case is None or not permissions.can_download_summary(reader, case):
+        _fail(f"no case {key} that you may read" + ("" if as_email else
+              " (a restricted case needs --as with a user who may see it)"))
+    try:
+        chosen = Audience(audience)
+    except ValueError:
+        _fail(f"the audience is internal or partner, not {audience}")
+    try:
+        pdf, summary = documents.summary_pdf(case, chosen, generated_by=reader.name)
+        _write(output, pdf)
+        with unit_of_work():
+            operations.record_summary_download(audit_actor, case, chosen, summary.fingerprint)
+    except CaseworkError as error:
+        _fail(error.message)
+    click.echo(f"Wrote {output} ({chosen.value} summary of {case.key}, "
+               f"fingerprint {summary.fingerprint}).")
+
+
+@click.command("landscape")
+@with_appcontext
+@click.option("--from", "first", metavar="YYYY-MM-DD", help="First day (default: a week ago).")
+@click.option("--to", "last", metavar="YYYY-MM-DD", help="Last day (default: today).")
+@click.option("--market", help="DE, AT or CH (default: all of DACH).")
+@click.option("-o", "--output", required=True, help="The PDF file to write.")
+@click.option("--as", "as_email", metavar="EMAIL", help="Read as this user.")
+def landscape_command(first: str | None, last: str | None, market: str | None, output: str,
+                      as_email: str | None) -> None:
+    """Write the risk landscape report (Lagebericht) for a period, e.g. weekly from cron."""
+    reader, audit_actor = _reader(as_email)
+    if as_email and not permissions.can_view_dashboard(reader):
+        _fail(f"{as_email} may not read the risk landscape")
+    try:
+        period = Period.from_values(first, last, market)
+        pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
+        _write(output, pdf)
+        with unit_of_work():
+            operations.record_landscape_download(audit_actor, period)
+    except CaseworkError as error:
+        _fail(error.message)
+    click.echo(f"Wrote {output} (risk landscape {period.first} to {period.last}, "
+               f"{period.market.value if period.market else 'DACH'}).")

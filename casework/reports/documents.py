@@ -1,0 +1,63 @@
+"""The two PDFs: a case summary and the risk landscape report (Lagebericht)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from casework.models import Case, User
+from casework.models.types import utcnow
+from casework.reports import charts
+from casework.reports.figures import Landscape, Period, landscape
+from casework.reports.rendering import render_pdf
+from casework.reports.summary import Audience, CaseSummary, build_summary
+from casework.vocabulary import Category
+
+
+def summary_pdf(case: Case, audience: Audience, *, generated_by: str) -> tuple[bytes,
+                                                                               CaseSummary]:
+    """The PDF summary of a case the reader may see, and what it shows.
+
+    :raise RenderFailed: the renderer failed.
+    """
+    summary = build_summary(case, audience, generated_by=generated_by, now=utcnow())
+    pdf = render_pdf("pdf/summary.html", summary=summary, case=case,
+                     heatmap=charts.severity_heatmap(case.likelihood, case.impact))
+    return pdf, summary
+
+
+def summary_filename(case: Case, audience: Audience) -> str:
+    return f"{case.key}-summary-{audience.value}.pdf"
+
+
+def landscape_charts(figures: Landscape, links: dict | None = None) -> dict:
+    """The landscape's charts; ``links`` maps a chart's name to a function giving URLs."""
+    links = links or {}
+    return {
+        "signals": charts.stacked_days(
+            figures.period.each_day(), figures.signals_by_day,
+            _("Signals per day by source"), links.get("signals")),
+        "categories": charts.matrix(
+            list(Category), figures.markets,
+            figures.open_by_category_market, _("Open cases by category and market"),
+            links.get("categories")),
+        "surfaces": charts.bars(figures.open_by_surface, _("Open cases by product surface"),
+                                links.get("surfaces")),
+    }
+
+
+def landscape_pdf(reader: User, period: Period, *, generated_by: str) -> tuple[bytes,
+                                                                               Landscape]:
+    """The risk landscape report for ``period`` as ``reader`` may see it.
+
+    :raise RenderFailed: the renderer failed.
+    """
+    figures = landscape(reader, period)
+    pdf = render_pdf("pdf/landscape.html", figures=figures, charts=landscape_charts(figures),
+                     generated_at=utcnow(), generated_by=generated_by)
+    return pdf, figures
+
+
+def landscape_filename(period: Period) -> str:
+    where = period.market.value if period.market else "DACH"
+    return f"lagebericht-{where}-{period.first.isoformat()}-{period.last.isoformat()}.pdf"
+

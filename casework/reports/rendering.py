@@ -1,0 +1,146 @@
+"""Turning a template of ``templates/pdf/`` into PDF bytes, fetching nothing from outside.
+
+One small function renders; a URL fetcher serves only files under ``static/`` and image
+``data:`` URLs, so user text that slipped through as markup still could not reach a file
+or a host. User text is escaped in the templates exactly as in HTML pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.request import url2pathname
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+from casework.errors import CaseworkError
+
+# Images that may come inline; anything else in a data: URL is refused.
+DATA_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp",
+                              "image/svg+xml"})
+DEFAULT_TIMEOUT_SECONDS = 30
+
+
+class RenderFailed(CaseworkError):
+    """The PDF renderer failed or ran out of time; nothing was recorded."""
+
+    status_code = 500
+
+
+class _TimeUp(BaseException):  # not Exception: WeasyPrint must not swallow it
+    pass
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files under the static folder and inline images; refuses every other URL."""
+
+    def __init__(self, static_folder: str):
+        super().__init__(timeout=1, allowed_protocols=("file", "data"), allow_redirects=False)
+        self.root = os.path.realpath(static_folder)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            mime, body = _decode_data_url(url)
+            if mime in DATA_IMAGE_TYPES:
+                return URLFetcherResponse(url, body, {"Content-Type": mime})
+        elif scheme == "file" and parts.netloc in ("", "localhost"):
+            path = os.path.realpath(url2pathname(unquote(parts.path)))
+            if path.startswith(self.root + os.sep) and os.path.isfile(path):
+                mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, _read_static(path, os.path.getmtime(path)),
+                                          {"Content-Type": mime})
+        # WeasyPrint catches this, logs it and renders on without the resource.
+        self.refused.append(url)
+        raise ValueError(f"Casework's PDF renderer does not fetch {url[:80]}")
+
+
+@lru_cache(maxsize=16)
+def _read_static(path: str, mtime: float) -> bytes:
+    """A static file's bytes (the fonts are read once per process, not once per PDF)."""
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _decode_data_url(url: str) -> tuple[str, bytes]:
+    header, _comma, payload = url[5:].partition(",")
+    fields = header.split(";")
+    mime = fields[0].strip().lower() or "text/plain"
+    if "base64" in (field.strip().lower() for field in fields[1:]):
+        return mime, base64.b64decode(payload, validate=False)
+    return mime, unquote_to_bytes(payload)
+
+
+_per_thread = threading.local()
+
+
+def _font_configuration() -> FontConfiguration:
+    """One font configuration per thread, kept: building one loads every system font and
+    writes our @font-face files out again; Pango's objects are not shared across threads."""
+    if getattr(_per_thread, "fonts", None) is None:
+        _per_thread.fonts = FontConfiguration()
+    return _per_thread.fonts
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt a render that takes longer than ``seconds``.
+
+    Only possible in the main thread (the CLI, a sync worker of gunicorn); elsewhere the
+    server's own worker timeout is the limit.
+    """
+    usable = (seconds and hasattr(signal, "SIGALRM")
+              and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    if not usable:
+        yield
+        return
+
+    def _expired(signum, frame):
+        raise _TimeUp()
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def render_pdf(template: str, **context) -> bytes:
+    """Render ``template`` with ``context`` to PDF bytes.
+
+    :raise RenderFailed: the renderer failed or took longer than CASEWORK_PDF_TIMEOUT.
+    """
+    html = render_template(template, **context)
+    static = current_app.static_folder
+    fetcher = StaticOnlyFetcher(static)
+    seconds = current_app.config.get("CASEWORK_PDF_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)
+    try:
+        with _time_limit(seconds):
+            document = HTML(string=html, base_url=path2url(static + os.sep),
+                            url_fetcher=fetcher)
+            return document.write_pdf(font_config=_font_configuration())
+    except _TimeUp:
+        current_app.logger.error("PDF rendering of %s took longer than %s s", template, seconds)
+        raise RenderFailed(_("The PDF took too long to produce and was stopped. "
+                             "Try a shorter period, or tell an admin.")) from None
+    except Exception as error:
+        current_app.logger.exception("PDF rendering of %s failed", template)
+        raise RenderFailed(_("The PDF could not be produced (%(error)s). Nothing was "
+                             "recorded; try again, and tell an admin if it keeps happening.",
+                             error=type(error).__name__)) from None

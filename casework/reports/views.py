@@ -1,0 +1,128 @@
+"""The leadership dashboard and the PDF downloads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+
+from casework import permissions
+from casework.cases.queries import local_today
+from casework.cases.views import load_case
+from casework.edge import actor, require, unit_of_work
+from casework.errors import ValidationFailed
+from casework.reports import documents, formatting, operations
+from casework.reports.figures import Period, landscape
+from casework.reports.summary import Audience
+from casework.vocabulary import Market, choices, label
+
+bp = Blueprint("reports", __name__)
+bp.add_app_template_filter(formatting.css_string, "css_string")
+bp.add_app_template_filter(formatting.days, "days")
+bp.add_app_template_global(formatting.page_counter, "page_counter")
+bp.add_app_template_global(formatting.change, "change")
+
+
+def _pdf_response(pdf: bytes, filename: str):
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Confidential: not kept by browsers' or proxies' caches.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/cases/<key>/summary.pdf")
+def case_summary(key: str):
+    """A case's summary as a PDF, for the internal team or for partners.
+
+    :raise 404: no such case, or one the user may not see.
+    :raise 403: the user may not download it.
+    """
+    case = load_case(key)
+    require(permissions.can_download_summary(actor(), case))
+    try:
+        audience = Audience(request.args.get("audience", Audience.INTERNAL.value))
+    except ValueError:
+        abort(400)
+    reader = actor()
+    by = label(reader.role) if audience == Audience.PARTNER else reader.name
+    pdf, summary = documents.summary_pdf(case, audience, generated_by=by)
+    with unit_of_work():
+        operations.record_summary_download(reader, case, audience, summary.fingerprint)
+    return _pdf_response(pdf, documents.summary_filename(case, audience))
+
+
+def _period_or_error() -> tuple[Period, str | None]:
+    try:
+        return Period.from_values(request.args.get("from"), request.args.get("to"),
+                                  request.args.get("market")), None
+    except ValidationFailed as error:
+        return Period.default(), error.message
+
+
+def _links(period: Period) -> dict:
+    """Where each chart's marks lead: the queue or inbox filtered to what they count."""
+    market = period.market.value if period.market else None
+
+    def signals(source, day):
+        first, last = (day, day) if day else (period.first, period.last)
+        return url_for("signals.inbox", status="all", source=source.value, market=market,
+                       **{"from": first.isoformat(), "to": last.isoformat()})
+
+    def categories(category, case_market):
+        return url_for("cases.queue", state="open", category=category.value,
+                       market=case_market.value)
+
+    def surfaces(surface):
+        return url_for("cases.queue", state="open", surface=surface.value, market=market)
+
+    return {"signals": signals, "categories": categories, "surfaces": surfaces}
+
+
+@bp.get("/dashboard")
+def dashboard():
+    """The risk landscape on screen, each number a link to what it counts.
+
+    :raise 403: the user's role does not read the dashboard.
+    """
+    require(permissions.can_view_dashboard(actor()))
+    period, error = _period_or_error()
+    figures = landscape(actor(), period)
+    return render_template(
+        "reports/dashboard.html", figures=figures, period=period, error=error,
+        charts=documents.landscape_charts(figures, _links(period)),
+        market_choices=choices(Market, blank=_("All markets (DACH)")),
+        presets=_presets(period),
+    ), (422 if error else 200)
+
+
+def _presets(period: Period) -> list[tuple[str, Period]]:
+    """Periods a reader picks often, in the market chosen now."""
+    today = local_today()
+    end_of_last_month = today.replace(day=1) - timedelta(days=1)
+    market = period.market
+    return [
+        (_("Last 7 days"), Period(today - timedelta(days=6), today, market)),
+        (_("Last 30 days"), Period(today - timedelta(days=29), today, market)),
+        (_("This month"), Period(today.replace(day=1), today, market)),
+        (_("Last month"), Period(end_of_last_month.replace(day=1), end_of_last_month, market)),
+    ]
+
+
+@bp.get("/dashboard/landscape.pdf")
+def landscape_pdf():
+    """The risk landscape report (Lagebericht) for a period and market, as a PDF.
+
+    :raise 403: the user's role does not read the dashboard.
+    :raise ValidationFailed: the period or market is not valid (422).
+    """
+    require(permissions.can_view_dashboard(actor()))
+    period = Period.from_values(request.args.get("from"), request.args.get("to"),
+                                request.args.get("market"))
+    reader = actor()
+    pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
+    with unit_of_work():
+        operations.record_landscape_download(reader, period)
+    return _pdf_response(pdf, documents.landscape_filename(period))
