@@ -167,6 +167,14 @@ def _cpu(runs: int) -> str:
     return f"{statistics.median(CPU_TIMES[-runs:]):.3f} s CPU"
 
 
+def _rss_now() -> float:
+    """This process's resident memory now, in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def measure(path: Path, big_key: str) -> None:
     """Render in this (fresh) process and print the figures."""
     from casework.models import Case, User
@@ -175,7 +183,7 @@ def measure(path: Path, big_key: str) -> None:
     from casework.reports.summary import Audience, build_summary
 
     app = _app(path)
-    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_start = _rss_now()
     with app.test_request_context():
         case = db.session.scalar(sa.select(Case).where(Case.key == big_key))
         pm = db.session.scalar(sa.select(User).where(User.email == "pm@bench.example"))
@@ -214,6 +222,7 @@ def measure(path: Path, big_key: str) -> None:
         contents = (f"{len(case.signals)} signals, {len(case.actions)} actions, "
                     f"{len(shown.timeline)} audit events")
 
+    rss_end = _rss_now()
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"Database: {total:,} cases; the big case {big_key} has {contents}.")
     print(f"Summary PDF (internal, {len(pdf) // 1024} KB): cold {cold:.2f} s; warm median "
@@ -226,8 +235,8 @@ def measure(path: Path, big_key: str) -> None:
     print(f"Landscape PDF, 90 days over all {total:,} cases ({len(report) // 1024} KB): cold "
           f"{landscape_cold:.2f} s; warm median {statistics.median(landscape_warm):.3f} s, "
           f"{landscape_cpu}  (target < 3 s)")
-    print(f"Worker memory: {rss_start:.0f} MB at start, peak RSS {rss_peak:.0f} MB  "
-          f"(target < 300 MB)")
+    print(f"Worker memory: {rss_start:.0f} MB before rendering, {rss_end:.0f} MB after "
+          f"{len(CPU_TIMES)} PDFs, peak RSS {rss_peak:.0f} MB  (target < 300 MB)")
 
 
 def main() -> None:

@@ -50,6 +50,14 @@ def _csv_cell(value) -> str:
     return _safe_text(str(value))
 
 
+def streamed(query):
+    """The query's rows, fetched only as the response is written: the query runs inside
+    the streaming response's context, in batches."""
+    from casework.extensions import db
+
+    yield from db.session.scalars(query.execution_options(yield_per=500))
+
+
 def csv_rows(columns: list[Column], rows: Iterable) -> Iterable[str]:
     """The CSV text, a chunk at a time (exports may be large)."""
     buffer = io.StringIO()

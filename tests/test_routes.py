@@ -49,6 +49,14 @@ ACCESS: dict[str, dict[str, tuple]] = {
         "GET": (LOGIN, 200, 200, 200, 200, 403),
         "POST": (LOGIN, 422, 422, 422, 422, 403),
     },
+    "/signals/export.<any(csv, xlsx):fmt>": {
+        "GET": (LOGIN, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405),
+    },
+    "/cases/export.<any(csv, xlsx):fmt>": {
+        "GET": (LOGIN, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405),
+    },
     "/signals/import": {
         "GET": (LOGIN, 200, 200, 403, 403, 403),
         "POST": (LOGIN, 422, 422, 403, 403, 403),
@@ -389,7 +397,7 @@ def as_role(client, world):
 def _url(app, rule, world: World, **overrides) -> str:
     values = {"key": world.case_key, "signal_id": world.signal_id,
               "action_id": world.action_id, "user_id": world.user_id,
-              "token_id": world.token_id,
+              "token_id": world.token_id, "fmt": "csv",
               "action": "start_mitigation", **overrides}
     missing = set(rule.arguments) - set(values)
     assert not missing, f"route {rule.rule}: test_routes has no value for {sorted(missing)}"

@@ -87,8 +87,9 @@ def _locked_head(session) -> AuditHead:
 def append(event: AuditEvent, session=None) -> AuditEvent:
     """Give ``event`` its place in the chain and add it to the session; nothing commits."""
     session = session or db.session
-    if event.actor is not None and event.actor.id is None:
-        session.flush()  # the actor was created in this transaction
+    # Everything pending first (an earlier event's head update, an actor created in this
+    # transaction), so that the head read below is this transaction's latest.
+    session.flush()
     if event.actor is not None:
         event.actor_id = event.actor.id
     head = _locked_head(session)

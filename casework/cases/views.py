@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from casework import permissions
 from casework.audit.timeline import timeline_for
-from casework.cases import operations
+from casework.cases import exports, operations
 from casework.cases.forms import (
     ActionForm,
     ApproveForm,
@@ -87,6 +87,12 @@ def _state_choices() -> list:
     pairs = choices(CaseState, blank=_("Any state"))
     pairs.insert(1, ("open", _("Any open state")))
     return pairs
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    """The queue with its current filters, for Excel; audited."""
+    return exports.cases_export(actor(), CaseFilters.from_args(request.args), fmt)
 
 
 def _render_case(case: Case, status: int = 200, comment_form: CommentForm | None = None):

@@ -58,7 +58,7 @@ COLUMNS = {
     "observed_at": ("observed at", "observed", "beobachtet am", "beobachtet", "zeitpunkt",
                     "datum", "date", "festgestellt am"),
     "external_ref": ("external ref", "external reference", "externe referenz", "referenz",
-                     "reference", "ref", "id", "ticket", "vorgangsnummer"),
+                     "reference", "ref", "ticket", "vorgangsnummer"),
 }
 REQUIRED = ("title", "source", "market", "category")
 _HEADER_TO_FIELD = {_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
@@ -177,9 +177,13 @@ def read_rows(data: bytes) -> tuple[dict[int, str], list[tuple[int, list[str]]]]
     except (StopIteration, csv.Error):
         raise ImportRefused(_("The file has no header row."), "file") from None
     columns: dict[int, str] = {}
-    for index, name in enumerate(header):
-        field_name = _HEADER_TO_FIELD.get(_key(name))
-        if field_name and field_name not in columns.values():
+    # The canonical names first (our own exports), then the other spellings.
+    for exact in (True, False):
+        for index, name in enumerate(header):
+            field_name = _HEADER_TO_FIELD.get(_key(name))
+            if (field_name is None or index in columns or field_name in columns.values()
+                    or exact != (_key(name) == _key(field_name))):
+                continue
             columns[index] = field_name
     missing = [name for name in REQUIRED if name not in columns.values()]
     if missing:

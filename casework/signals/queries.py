@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 
-from casework.cases.queries import visible_signals
+from casework.cases.queries import in_days, visible_signals
 from casework.models import Signal, User
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus
 
@@ -18,6 +19,22 @@ class SignalFilters:
     market: Market | None = None
     category: Category | None = None
     q: str = ""
+    # The local days a signal was received on (the dashboard links here with them).
+    received_from: date | None = None
+    received_to: date | None = None
+
+    @classmethod
+    def from_args(cls, args, *, default_status: str = "new") -> SignalFilters:
+        """The inbox's filters from query arguments, leniently (bad values are ignored)."""
+        return cls(
+            status=_member(SignalStatus, args.get("status", default_status)),
+            source=_member(SignalSource, args.get("source")),
+            market=_member(Market, args.get("market")),
+            category=_member(Category, args.get("category")),
+            q=(args.get("q") or "").strip()[:200],
+            received_from=_day(args.get("from")),
+            received_to=_day(args.get("to")),
+        )
 
     def select(self, user: User) -> sa.Select:
         """Signals the user may see that match, newest first."""
@@ -30,8 +47,25 @@ class SignalFilters:
             query = query.where(Signal.market == self.market)
         if self.category:
             query = query.where(Signal.category == self.category)
+        if self.received_from or self.received_to:
+            query = query.where(in_days(Signal.created_at, self.received_from,
+                                        self.received_to))
         if self.q:
             pattern = f"%{self.q}%"
             query = query.where(sa.or_(Signal.title.ilike(pattern),
                                        Signal.external_ref.ilike(pattern)))
         return query.order_by(Signal.created_at.desc(), Signal.id.desc())
+
+
+def _member(enum_cls, value):
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

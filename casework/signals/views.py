@@ -22,14 +22,14 @@ from flask_babel import gettext as _
 
 from casework import permissions
 from casework.cases.forms import CaseFieldsForm
-from casework.cases.queries import find_cases, in_days, visible_cases, visible_signals
+from casework.cases.queries import find_cases, visible_cases
 from casework.edge import actor, require
 from casework.errors import Conflict, ValidationFailed
 from casework.extensions import db
 from casework.forms import submit
 from casework.models import Case, Signal
 from casework.pagination import paginate
-from casework.signals import importing, operations
+from casework.signals import exports, importing, operations
 from casework.signals.duplicates import possible_duplicates
 from casework.signals.forms import (
     AttachForm,
@@ -39,6 +39,7 @@ from casework.signals.forms import (
     ImportForm,
     SignalForm,
 )
+from casework.signals.queries import SignalFilters
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus, choices
 
 bp = Blueprint("signals", __name__, url_prefix="/signals")
@@ -72,36 +73,26 @@ def _day(value) -> date | None:
 
 @bp.get("")
 def inbox():
-    status = _member(SignalStatus, request.args.get("status", "new"))
-    source = _member(SignalSource, request.args.get("source"))
-    market = _member(Market, request.args.get("market"))
-    category = _member(Category, request.args.get("category"))
-    # The local days a signal was received on (the dashboard links here with them).
-    received_from = _day(request.args.get("from"))
-    received_to = _day(request.args.get("to"))
-    query = sa.select(Signal).where(visible_signals(actor()))
-    if received_from or received_to:
-        query = query.where(in_days(Signal.created_at, received_from, received_to))
-    if status:
-        query = query.where(Signal.status == status)
-    if source:
-        query = query.where(Signal.source == source)
-    if market:
-        query = query.where(Signal.market == market)
-    if category:
-        query = query.where(Signal.category == category)
-    query = query.order_by(Signal.created_at.desc(), Signal.id.desc())
-    page = paginate(query, per_page=current_app.config["PER_PAGE"], max_per_page=100)
+    filters = SignalFilters.from_args(request.args)
+    page = paginate(filters.select(actor()), per_page=current_app.config["PER_PAGE"],
+                    max_per_page=100)
     return render_template(
         "signals/inbox.html", page=page,
-        selected={"status": request.args.get("status", "new"), "source": source,
-                  "market": market, "category": category, "from": received_from,
-                  "to": received_to},
+        selected={"status": request.args.get("status", "new"), "source": filters.source,
+                  "market": filters.market, "category": filters.category,
+                  "from": filters.received_from, "to": filters.received_to},
         status_choices=[*choices(SignalStatus), ("all", _("All"))],
         source_choices=choices(SignalSource, blank=_("Any source")),
         market_choices=choices(Market, blank=_("Any market")),
         category_choices=choices(Category, blank=_("Any category")),
     )
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    """The inbox with its current filters, for Excel; audited."""
+    filters = SignalFilters.from_args(request.args)
+    return exports.signals_export(actor(), filters, fmt)
 
 
 def _as_utc(local):
