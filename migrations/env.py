@@ -56,6 +56,15 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Full-text tables are not models (migration 0006 manages them): never drop them."""
+    from casework.search import FTS_TABLE
+
+    if type_ == "table" and reflected and compare_to is None and FTS_TABLE.match(name):
+        return False
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -72,6 +81,7 @@ def run_migrations_offline():
     context.configure(
         url=url, target_metadata=get_metadata(), literal_binds=True,
         render_as_batch=True, compare_type=True, render_item=render_item,
+        include_object=include_object,
     )
 
     with context.begin_transaction():
@@ -108,6 +118,7 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             # Flask-Migrate adds render_as_batch and compare_type to conf_args.
             render_item=render_item,
+            include_object=include_object,
             **conf_args
         )
 

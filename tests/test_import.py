@@ -206,3 +206,22 @@ def test_the_signal_page_suggests_duplicates_with_one_click_merge(client, make, 
     status = query(sa.select(Signal.status, Signal.duplicate_of_signal_id)
                    .where(Signal.id == similar))[0]
     assert tuple(status) == ("duplicate", first)
+
+
+def test_duplicates_are_found_across_accents_and_word_order(app, make):
+    from casework.extensions import db
+    from casework.models import Signal as SignalModel
+    from casework.signals.duplicates import possible_duplicates
+    from casework.users.operations import find_user
+
+    first = make.signal(title="Hassrede gegen Österreicher im Livestream", market="AT",
+                        url=None, description="Welle nach dem Länderspiel")
+    second = make.signal(title="Livestream: hassrede gegen OSTERREICHER", market="AT",
+                         url=None, description="welle nach dem landerspiel")
+    other_market = make.signal(title="Hassrede gegen Österreicher im Livestream",
+                               market="CH", url=None)
+    pm = make.pm
+    with app.app_context():
+        found = possible_duplicates(db.session.get(SignalModel, second), find_user(pm.email))
+        refs = [s.ref for s in found]
+        assert refs[0] == f"#{first}" and f"#{other_market}" not in refs

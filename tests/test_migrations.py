@@ -28,11 +28,14 @@ def _model_tables() -> set[str]:
 
 
 def _tables(path: Path) -> set[str]:
+    """The tables of the database, less the full-text index tables (not models)."""
+    from casework.search import FTS_TABLE
+
     with closing(sqlite3.connect(path)) as connection:
         rows = connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         ).fetchall()
-    return {name for (name,) in rows}
+    return {name for (name,) in rows if not FTS_TABLE.match(name)}
 
 
 def _does_something(function: ast.FunctionDef) -> bool:

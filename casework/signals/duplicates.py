@@ -2,9 +2,9 @@
 
 Exact matches (the same link or the same reference in a source system) come first, then
 open signals and cases in the same market and category whose words overlap most. The
-candidates are bounded (the most recent few hundred), so the cost does not grow with
-the inbox; full-text search per database engine can replace the word overlap later
-behind this same function.
+candidates come from the full-text index (``casework.search``: bm25 on SQLite FTS5), at
+most a few hundred, so the cost does not grow with the inbox; the word overlap of those
+candidates decides what is shown.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from casework import search
 from casework.cases.queries import visible_cases, visible_signals
 from casework.extensions import db
 from casework.models import Case, CaseMarket, Signal, User
@@ -27,7 +28,7 @@ THRESHOLD = 0.25
 STOPWORDS = frozenset(re.findall(r"\S+", """
 a an and are as at be by das dem den der des die ein eine einer es for from für im in
 ist mit of on or the to und von vor was wird with zu zum zur über auf aus bei nach nicht
-sich sie werden this that these new neue neuer neues signal case fall risk risiko
+sich sie werden this that these new neue neuer neues signal case fall risk risiko fur uber
 """))
 
 
@@ -49,8 +50,9 @@ class Suggestion:
 
 
 def _words(*texts: str | None) -> frozenset[str]:
-    text = " ".join(t for t in texts if t).lower()
-    text = unicodedata.normalize("NFKC", text).replace("ß", "ss")
+    """Distinctive words, compared without case or accents (Österreich = osterreich)."""
+    text = unicodedata.normalize("NFKD", " ".join(t for t in texts if t).casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
     return frozenset(w for w in re.findall(r"\w{3,}", text) if w not in STOPWORDS)
 
 
@@ -86,27 +88,40 @@ def possible_duplicates(signal: Signal, user: User, *, limit: int = 5) -> list[S
                 offer(Suggestion("signal", f"#{other.id}", other.id, other.title, reason, 1.0))
 
     words = _words(signal.title, signal.description)
-    recent_signals = db.session.scalars(
-        sa.select(Signal).where(
-            Signal.id != signal.id, Signal.status == SignalStatus.NEW,
-            Signal.market == signal.market, Signal.category == signal.category, visible,
-        ).order_by(Signal.created_at.desc()).limit(CANDIDATES)
+    terms = [w for w in search.words(signal.title, signal.description) if w not in STOPWORDS]
+    signal_query = sa.select(Signal).where(
+        Signal.id != signal.id, Signal.status == SignalStatus.NEW,
+        Signal.market == signal.market, Signal.category == signal.category, visible,
     )
-    for other in recent_signals:
+    ranked = search.ranked_ids(
+        "signals", terms, limit=CANDIDATES, params={
+            "id": signal.id, "status": SignalStatus.NEW.value,
+            "market": signal.market.value, "category": signal.category.value},
+        where="t.id != :id AND t.status = :status AND t.market = :market "
+              "AND t.category = :category")
+    if ranked is not None:
+        signal_query = signal_query.where(Signal.id.in_(ranked))
+    else:
+        signal_query = signal_query.order_by(Signal.created_at.desc()).limit(CANDIDATES)
+    for other in db.session.scalars(signal_query):
         score = _overlap(words, _words(other.title, other.description))
         if score >= THRESHOLD:
             offer(Suggestion("signal", f"#{other.id}", other.id, other.title,
                              "similar_text", score))
 
-    open_cases = db.session.scalars(
-        sa.select(Case).where(
-            Case.state.in_(OPEN_STATES), Case.category == signal.category,
-            sa.exists().where(CaseMarket.case_id == Case.id,
-                              CaseMarket.market == signal.market),
-            Case.id != (signal.case_id or 0), visible_cases(user),
-        ).order_by(Case.updated_at.desc()).limit(CANDIDATES)
+    case_query = sa.select(Case).where(
+        Case.state.in_(OPEN_STATES), Case.category == signal.category,
+        sa.exists().where(CaseMarket.case_id == Case.id, CaseMarket.market == signal.market),
+        Case.id != (signal.case_id or 0), visible_cases(user),
     )
-    for case in open_cases:
+    ranked = search.ranked_ids(
+        "cases", terms, limit=CANDIDATES, params={"category": signal.category.value},
+        where="t.category = :category")
+    if ranked is not None:
+        case_query = case_query.where(Case.id.in_(ranked))
+    else:
+        case_query = case_query.order_by(Case.updated_at.desc()).limit(CANDIDATES)
+    for case in db.session.scalars(case_query):
         score = _overlap(words, _words(case.title, case.summary))
         if score >= THRESHOLD:
             offer(Suggestion("case", case.key, case.id, case.title, "similar_text", score))
