@@ -60,9 +60,8 @@ def include_object(obj, name, type_, reflected, compare_to):
     """Full-text tables are not models (migration 0006 manages them): never drop them."""
     from casework.search import FTS_TABLE
 
-    if type_ == "table" and reflected and compare_to is None and FTS_TABLE.match(name):
-        return False
-    return True
+    is_fts_table = type_ == "table" and reflected and compare_to is None
+    return not (is_fts_table and FTS_TABLE.match(name))
 
 
 def run_migrations_offline():

@@ -328,7 +328,11 @@ def test_the_openapi_document_describes_every_endpoint(app, client):
     for path_item in document["paths"].values():
         for op in path_item.values():
             for status, response in op["responses"].items():
-                ref = response["content"]["application/json"]["schema"].get("$ref", "")
+                content = response["content"]
+                if "application/json" not in content:
+                    assert "application/pdf" in content, (status, content)
+                    continue
+                ref = content["application/json"]["schema"].get("$ref", "")
                 assert ref.removeprefix("#/components/schemas/") in schemas, (status, ref)
 
 
@@ -358,3 +362,21 @@ def test_tokens_are_managed_on_the_account_page(client, make, login_as, app, que
     events = [a for (a,) in query(sa.select(AuditEvent.action)
                                   .where(AuditEvent.entity_type == "api_token"))]
     assert events == ["created", "revoked"]
+
+
+def test_the_summary_pdf_through_the_api(api_as, make, query):
+    import io
+
+    from pypdf import PdfReader
+
+    case = make.case("mitigating", title="Hassrede in Live-Kommentaren (AT)")
+    api = api_as(make.user("leadership"))
+    response = api.get(f"/cases/{case.key}/summary.pdf?audience=partner")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert case.key in text and "Hassrede in Live-Kommentaren (AT)" in text
+    assert "@" not in text
+    _error(api.get(f"/cases/{case.key}/summary.pdf?audience=everyone"), 422,
+           "validation_failed")
+    events = query(sa.select(AuditEvent.action).where(AuditEvent.action == "pdf_downloaded"))
+    assert len(events) == 1

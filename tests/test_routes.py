@@ -187,6 +187,7 @@ ACCESS: dict[str, dict[str, tuple]] = {
     "/api/v1/actions/<int:action_id>": {"GET": (405,) * 6, "POST": (405,) * 6},
     "/api/v1/cases/<key>/comments": {"GET": (401,) * 6, "POST": (401,) * 6},
     "/api/v1/cases/<key>/audit": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/cases/<key>/summary.pdf": {"GET": (401,) * 6, "POST": (405,) * 6},
 }
 
 METHODS = ("GET", "POST")

@@ -25,7 +25,8 @@ def docs():
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
             responses = []
             for status, response in op["responses"].items():
-                schema = response.get("content", {}).get("application/json", {}).get("schema")
+                content = response.get("content", {})
+                schema = content.get("application/json", {}).get("schema")
                 responses.append((status, response["description"], _schema_name(schema)))
             endpoints.append({
                 "method": method.upper(), "path": "/api/v1" + path, "summary": op["summary"],

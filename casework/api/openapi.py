@@ -288,6 +288,17 @@ def document() -> dict:
             "post": _op("Comment on a case", _ref("Comment"), 400, 403, 404, 415, 422,
                         body=_ref("CommentCreate"), params=[PATH_KEY], ok_code="201"),
         },
+        "/cases/{key}/summary.pdf": {"get": {
+            "summary": "The case summary as a PDF (partner: no comments, e-mails or links)",
+            "tags": ["cases"],
+            "parameters": [PATH_KEY, _query("audience", {"type": "string",
+                                                         "enum": ["internal", "partner"]})],
+            "responses": {
+                "200": {"description": "The PDF", "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                **_errors(401, 403, 404, 422),
+            },
+        }},
         "/cases/{key}/audit": {"get": _op("The case's audit trail, oldest first",
                                           _ref("AuditPage"), 404,
                                           params=[PATH_KEY, *PAGING])},

@@ -7,7 +7,7 @@ Every endpoint goes load -> check access -> act, answers JSON, and commits once 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify, make_response, request
 from flask_babel import gettext as _
 
 from casework import pagination, permissions
@@ -401,6 +401,34 @@ def case_audit(key: str):
     case = load_case(key)
     query = sa.select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
     return jsonify(out.page_json(paginate(query), out.audit_json))
+
+
+@bp.get("/cases/<key>/summary.pdf")
+def case_summary_pdf(key: str):
+    """The case summary PDF, as on the case page (audience internal or partner)."""
+    from casework.reports import documents
+    from casework.reports import operations as reports
+    from casework.reports.summary import Audience
+    from casework.vocabulary import label
+
+    case = load_case(key)
+    require(permissions.can_download_summary(actor(), case))
+    try:
+        audience = Audience(request.args.get("audience", Audience.INTERNAL.value))
+    except ValueError:
+        raise ApiError(422, _("Some query parameters are not valid."),
+                       {"audience": [_("Use one of: internal, partner.")]}) from None
+    reader = actor()
+    by = label(reader.role) if audience == Audience.PARTNER else reader.name
+    pdf, summary = documents.summary_pdf(case, audience, generated_by=by)
+    with unit_of_work():
+        reports.record_summary_download(reader, case, audience, summary.fingerprint)
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{documents.summary_filename(case, audience)}"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/openapi.json")

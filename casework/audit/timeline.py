@@ -29,6 +29,7 @@ from casework.vocabulary import (
 # What the event's action says, per kind of entity.
 VERBS = {
     ("case", "created"): _l("opened the case"),
+    ("case", "pdf_downloaded"): _l("downloaded the PDF summary"),
     ("case", "updated"): _l("edited the case"),
     ("case", "assign"): _l("assigned the case"),
     ("case", "start_mitigation"): _l("started mitigation"),
