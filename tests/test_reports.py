@@ -448,3 +448,20 @@ def test_the_summary_command_reports_a_renderer_fault(runner, make, tmp_path, mo
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: The PDF could not be produced")
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_long_trail_prints_every_milestone_and_the_latest_events(app, client, login_as,
+                                                                    make):
+    from casework.reports.summary import TIMELINE_LIMIT
+
+    case = make.case("mitigating", title="Lange Geschichte")
+    owner = make.specialist
+    for n in range(TIMELINE_LIMIT + 15):
+        add_comment(app, case, owner, f"Kommentar Nummer {n}")
+    login_as(make.pm)
+    text, _pages = pdf_text(client.get(f"/cases/{case.key}/summary.pdf").data)
+    flat = " ".join(text.split())
+    assert "opened the case" in flat and "assigned the case" in flat
+    assert "started mitigation" in flat
+    assert "further events are on the case's audit trail" in flat
+    assert f"Kommentar Nummer {TIMELINE_LIMIT + 14}" in flat  # the latest are printed

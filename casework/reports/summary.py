@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from casework.audit.timeline import describe
 from casework.extensions import db
 from casework.models import AuditEvent, Case, User
-from casework.vocabulary import label
+from casework.vocabulary import TransitionAction, label
 
 
 class Audience(StrEnum):
@@ -66,6 +66,28 @@ class TimelineLine:
     verb: str
     changes: list[tuple[str, str, str]]
     note: str = ""
+    milestone: bool = False  # opened, a workflow step, a review
+
+
+# A printed summary carries the story, not every keystroke: every milestone and the most
+# recent other events, up to this many lines. The fingerprint still covers all events,
+# and the full trail stays in Casework (and in `flask casework audit export`).
+TIMELINE_LIMIT = 30
+MILESTONES = frozenset({("case", "created"), ("review", "created"),
+                        *(("case", action.value) for action in TransitionAction)})
+
+
+def shorten(lines: list[TimelineLine], limit: int = TIMELINE_LIMIT) -> tuple[list, int]:
+    """The lines to print, oldest first, and how many were left out."""
+    if len(lines) <= limit:
+        return lines, 0
+    keep = {i for i, line in enumerate(lines) if line.milestone}
+    for i in range(len(lines) - 1, -1, -1):
+        if len(keep) >= limit:
+            break
+        keep.add(i)
+    kept = [line for i, line in enumerate(lines) if i in keep]
+    return kept, len(lines) - len(kept)
 
 
 @dataclass
@@ -82,6 +104,7 @@ class CaseSummary:
     reviews: list[dict]
     timeline: list[TimelineLine]
     comments: list[dict] = field(default_factory=list)
+    earlier_events: int = 0  # audit events left out of the printed timeline
 
     @property
     def is_partner(self) -> bool:
@@ -181,6 +204,7 @@ def _timeline(events: list[AuditEvent], partner: bool,
             changes=[(c.field, redact(c.before) if partner else c.before,
                       redact(c.after) if partner else c.after) for c in entry.changes],
             note="" if partner else (event.note or ""),
+            milestone=(event.entity_type, event.action) in MILESTONES,
         ))
     return lines
 
@@ -215,6 +239,7 @@ def build_summary(case: Case, audience: Audience, *, generated_by: str,
                      f"{label(r.residual_band)}") if r.residual_score else "",
         "note": "" if partner else r.note, "when": r.created_at,
     } for r in case.reviews]
+    timeline, left_out = shorten(_timeline(events, partner, redact))
     comments = [] if partner else [
         {"author": c.author.name, "when": c.created_at, "body": c.body} for c in case.comments
     ]
@@ -225,5 +250,5 @@ def build_summary(case: Case, audience: Audience, *, generated_by: str,
               "assessment": text(case.assessment),
               "dismissal_reason": "" if partner else (case.dismissal_reason or "")},
         signals=signals, actions=actions, reviews=reviews,
-        timeline=_timeline(events, partner, redact), comments=comments,
+        timeline=timeline, comments=comments, earlier_events=left_out,
     )
