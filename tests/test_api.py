@@ -380,3 +380,15 @@ def test_the_summary_pdf_through_the_api(api_as, make, query):
            "validation_failed")
     events = query(sa.select(AuditEvent.action).where(AuditEvent.action == "pdf_downloaded"))
     assert len(events) == 1
+
+
+def test_a_user_who_must_change_the_password_cannot_use_the_api(app, make, token_for):
+    from casework.users.operations import find_user
+
+    secret = token_for(make.specialist)
+    with app.app_context():
+        find_user(make.specialist.email).must_change_password = True
+        db.session.commit()
+    response = app.test_client().get("/api/v1/cases",
+                                     headers={"Authorization": f"Bearer {secret}"})
+    _error(response, 403, "password_change_required")

@@ -465,3 +465,16 @@ def test_a_long_trail_prints_every_milestone_and_the_latest_events(app, client, 
     assert "started mitigation" in flat
     assert "further events are on the case's audit trail" in flat
     assert f"Kommentar Nummer {TIMELINE_LIMIT + 14}" in flat  # the latest are printed
+
+
+def test_every_pdf_carries_the_audit_head(app, client, login_as, make):
+    from casework.audit.chain import current_head
+
+    case = make.case("assigned")
+    login_as(make.pm)
+    with app.app_context():
+        head = current_head()
+    text, _pages = pdf_text(client.get(f"/cases/{case.key}/summary.pdf").data)
+    assert f"head hash {head.hash}" in text.replace("\n", "")
+    landscape, _pages = pdf_text(client.get("/dashboard/landscape.pdf").data)
+    assert "Audit trail at generation" in landscape

@@ -69,6 +69,10 @@ def authenticate():
     if found is None:
         raise ApiError(401, _("Send a valid API token as 'Authorization: Bearer <token>'."))
     token, user = found
+    if user.must_change_password:
+        # As in the browser: nothing until the temporary password is replaced.
+        raise ApiError(403, _("Change your temporary password in Casework first."),
+                       code="password_change_required")
     g.api_user, g.api_token = user, token
     now = utcnow()
     # Remember when the token was last used, to the minute (not a write per request).

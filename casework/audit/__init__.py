@@ -47,6 +47,22 @@ def _current_actor() -> User | None:
     return None
 
 
+def _event(entity_type: str, action: str, *, entity_id: int | None = None,
+           case_id: int | None = None, changes: dict | None = None, note: str | None = None,
+           actor: User | None = None) -> AuditEvent:
+    return AuditEvent(
+        occurred_at=utcnow(),
+        actor=actor if actor is not None else _current_actor(),
+        entity_type=entity_type,
+        entity_id=entity_id,
+        case_id=case_id,
+        action=action,
+        changes=changes or {},
+        note=note,
+        remote_addr=request.remote_addr if has_request_context() else None,
+    )
+
+
 def record(
     entity_type: str,
     action: str,
@@ -59,18 +75,13 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the session, chained to the one before; it commits with the
     change it records."""
-    event = AuditEvent(
-        occurred_at=utcnow(),
-        actor=actor if actor is not None else _current_actor(),
-        entity_type=entity_type,
-        entity_id=entity_id,
-        case_id=case_id,
-        action=action,
-        changes=changes or {},
-        note=note,
-        remote_addr=request.remote_addr if has_request_context() else None,
-    )
-    return chain.append(event)
+    return chain.append(_event(entity_type, action, entity_id=entity_id, case_id=case_id,
+                               changes=changes, note=note, actor=actor))
+
+
+def record_many(entries: list[dict]) -> list[AuditEvent]:
+    """Several events at once (``record``'s keyword arguments each), chained in order."""
+    return chain.append_many([_event(**entry) for entry in entries])
 
 
 def record_created(entity_type: str, entity, *, case_id=None, actor=None, note=None):

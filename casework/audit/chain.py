@@ -101,6 +101,25 @@ def append(event: AuditEvent, session=None) -> AuditEvent:
     return event
 
 
+def append_many(events: list[AuditEvent], session=None) -> list[AuditEvent]:
+    """Chain several events at once (a bulk import): the head is locked and read once."""
+    session = session or db.session
+    if not events:
+        return events
+    if any(e.actor is not None and e.actor.id is None for e in events):
+        session.flush()
+    head = _locked_head(session)
+    for event in events:
+        if event.actor is not None:
+            event.actor_id = event.actor.id
+        event.seq = head.seq + 1
+        event.prev_hash = head.hash
+        event.hash = compute_hash(event)
+        head.seq, head.hash = event.seq, event.hash
+    session.add_all(events)
+    return events
+
+
 # --------------------------------------------------------------------------- reading
 
 

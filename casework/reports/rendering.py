@@ -136,7 +136,10 @@ def render_pdf(template: str, **context) -> bytes:
 
     :raise RenderFailed: the renderer failed or took longer than CASEWORK_PDF_TIMEOUT.
     """
-    html = render_template(template, **context)
+    from casework.audit.chain import current_head
+
+    # Every PDF carries the audit trail's head, so an outside copy anchors the chain.
+    html = render_template(template, audit_head=current_head(), **context)
     static = current_app.static_folder
     fetcher = StaticOnlyFetcher(static)
     seconds = current_app.config.get("CASEWORK_PDF_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)

@@ -88,9 +88,11 @@ def file_signals(actor: User, signals: list[Signal]) -> list[Signal]:
     INSERTs, then one audit event each."""
     db.session.add_all(signals)
     db.session.flush()
-    for signal in signals:
-        audit.record("signal", "created", entity_id=signal.id, actor=actor,
-                     changes=audit.snapshot(signal))
+    audit.record_many([
+        {"entity_type": "signal", "action": "created", "entity_id": signal.id,
+         "actor": actor, "changes": audit.snapshot(signal)}
+        for signal in signals
+    ])
     return signals
 
 
