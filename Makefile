@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run test install install-test migrate demo lint browser clean messages system-deps bench-pdf
+.PHONY: run test install install-test migrate demo lint browser clean messages system-deps bench-pdf \
+	serve test-postgres test-on-postgres bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,16 @@ run: demo
 	@echo "Casework on http://$(HOST):$(PORT)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Production: gunicorn with gunicorn.conf.py (workers from WEB_CONCURRENCY, bind from HOST and
+# PORT, JSON log lines on stdout). Needs SECRET_KEY and DATABASE_URL in the environment; see
+# docs/deploy.md. Migrate first (`flask db upgrade`) where several servers share a database.
+$(VENV)/.installed-postgres: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[postgres]'
+	touch $@
+
+serve: install $(VENV)/.installed-postgres
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py app:app
+
 # Debian's Chromium for the browser tests; skipped quietly where it cannot be installed
 # (the tests then skip, except under CI=true, where they fail).
 browser:
@@ -64,9 +75,24 @@ test: install-test browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The whole suite on a throwaway PostgreSQL server (scripts/with-postgres starts and stops it;
+# it installs Debian's postgresql package when missing).
+test-postgres: install-test browser
+	scripts/with-postgres $(MAKE) --no-print-directory test-on-postgres
+
+# The suite on the server in CASEWORK_TEST_POSTGRES_URL (set by scripts/with-postgres).
+test-on-postgres:
+	@test -n "$$CASEWORK_TEST_POSTGRES_URL" || { echo "CASEWORK_TEST_POSTGRES_URL is not set: use make test-postgres"; exit 1; }
+	CASEWORK_TEST_DATABASE_URL="$$CASEWORK_TEST_POSTGRES_URL" $(BIN)/pytest $(PYTEST_ARGS)
+
 # Prints how long the PDFs take and how much memory rendering needs (not a timed test).
 bench-pdf: install
 	$(BIN)/python bench/bench_pdf.py
+
+# Pages, API and a load test (gunicorn, 16 clients) at 1,000 and 100,000 synthetic cases;
+# the databases are built once and kept in instance/bench/. Prints one table.
+bench: migrate
+	$(BIN)/python bench/bench_app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,8 +9,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from casework import security
+from casework import security, serving
 from casework.config import build_config
+from casework.edge import refuse_nul_characters
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,8 +29,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(build_config(app.instance_path, test_config))
 
     register_extensions(app)
+    serving.register(app)  # first: its request timer starts before any other hook
     register_blueprints(app)
     register_errorhandlers(app)
+    app.before_request(refuse_nul_characters)
     register_template_helpers(app)
     register_commands(app)
     security.register(app)
@@ -60,6 +63,9 @@ def _select_locale() -> str | None:
     return "en_GB" if language in (None, "en") else language
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """Foreign keys on, WAL journal, and a wait instead of an error on a busy file."""
@@ -67,9 +73,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         # pysqlite's own transaction handling off: _sqlite_begin_immediate begins instead.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # SQLite's busy handler is not fair: with eight busy workers on two cores one may
+        # wait several seconds for its turn (tests/test_concurrency.py saw 10 s), so wait
+        # long, like a request timeout, rather than fail with "database is locked".
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -86,11 +95,12 @@ def _sqlite_begin_immediate(connection) -> None:
 
 
 class DatabaseId(IntegerConverter):
-    """``<int:...>`` in URLs, bounded to what a database integer holds: a larger number
-    is simply not found (404) instead of overflowing the database driver."""
+    """``<int:...>`` in URLs, bounded to what a database integer holds (PostgreSQL's
+    ``integer``, 32 bits): a larger number is simply not found (404) instead of
+    overflowing the database."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
 

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from casework.audit.cli import audit_cli
 from casework.backup import backup_command, restore_command
+from casework.copy_database import copy_db_command
 from casework.edge import unit_of_work
 from casework.errors import CaseworkError
 from casework.reports.cli import landscape_command, summary_command
@@ -24,6 +25,7 @@ casework_cli.add_command(summary_command)
 casework_cli.add_command(landscape_command)
 casework_cli.add_command(backup_command)
 casework_cli.add_command(restore_command)
+casework_cli.add_command(copy_db_command)
 
 
 def fail(message: str) -> None:
@@ -165,3 +167,23 @@ def demo_command(force: bool, if_empty: bool) -> None:
         fail(error.message)
     click.echo(summary)
     demo.print_logins(click.echo)
+
+
+@casework_cli.command("synth")
+@click.option("--cases", type=click.IntRange(min=1), required=True, help="How many cases.")
+@click.option("--signals", type=click.IntRange(min=0), default=None,
+              help="How many signals (default: 1.5 per case).")
+@click.option("--seed", type=int, default=1, help="The same seed gives the same data.")
+def synth_command(cases: int, signals: int | None, seed: int) -> None:
+    """Fill an EMPTY database with synthetic cases, signals and their audit trail."""
+    import time
+
+    from casework import synth
+
+    if not synth.database_is_empty():
+        fail("the database is not empty; synth fills only an empty database")
+    started = time.perf_counter()
+    with unit_of_work():
+        counts = synth.synthesize(cases, signals, seed)
+    click.echo(f"{counts.describe()} ({time.perf_counter() - started:.0f} s; every user's "
+               f"password is {synth.SYNTH_PASSWORD})")

@@ -6,11 +6,26 @@ from datetime import timedelta
 from pathlib import Path
 
 
-def load_secret_key(instance_path: str) -> str:
-    """Return ``SECRET_KEY`` from the environment, or one generated once and kept on disk."""
+def database_url(url: str) -> str:
+    """``url`` with PostgreSQL's plain schemes pointed at psycopg 3 (``postgresql+psycopg``)."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
+
+
+def load_secret_key(instance_path: str, database: str = "sqlite://") -> str:
+    """Return ``SECRET_KEY`` from the environment, or one generated once and kept on disk.
+
+    :raise RuntimeError: on a database server without ``SECRET_KEY`` in the environment
+        (several app servers must sign sessions with the same key).
+    """
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
         return from_env
+    if not database.startswith("sqlite"):
+        raise RuntimeError("Set SECRET_KEY in the environment: every app server on a shared "
+                           "database must sign sessions with the same key.")
     key_file = Path(instance_path) / "secret_key"
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
@@ -34,10 +49,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     """The settings every deployment needs, from environment variables and ``overrides``."""
     overrides = overrides or {}
     default_db = "sqlite:///" + str(Path(instance_path) / "casework.sqlite3")
-    secret_key = overrides.get("SECRET_KEY") or load_secret_key(instance_path)
+    database = database_url(os.environ.get("DATABASE_URL", default_db))
+    secret_key = overrides.get("SECRET_KEY") or load_secret_key(instance_path, database)
     return {
         "SECRET_KEY": secret_key,
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
+        "SQLALCHEMY_DATABASE_URI": database,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("CASEWORK_TIMEZONE", "Europe/Berlin"),

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import abort
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from casework.errors import Conflict, StaleVersion
+from casework.errors import Conflict, StaleVersion, ValidationFailed
 from casework.extensions import db
 
 
@@ -49,3 +49,18 @@ def require(allowed: bool) -> None:
 def actor():
     """The logged-in user as a model object (not the request proxy)."""
     return current_user._get_current_object()
+
+
+def refuse_nul_characters() -> None:
+    """Refuse a request whose query, form or URL holds a NUL character, before any view
+    looks it up: PostgreSQL can neither store nor compare one (a 500 there), and
+    ``validation.clean_text`` refuses it in stored text anyway, with the same message.
+
+    :raise ValidationFailed: a NUL character in a query argument, form field or URL part.
+    """
+    values = [value for data in (request.args, request.form)
+              for _name, value in data.items(multi=True)]
+    values += (request.view_args or {}).values()
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        raise ValidationFailed(
+            _("This text contains a NUL character, which cannot be stored. Remove it, please."))

@@ -57,11 +57,14 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Full-text tables are not models (migration 0006 manages them): never drop them."""
-    from casework.search import FTS_TABLE
+    """Full-text tables and indexes are not models (migrations 0006 and 0008 manage
+    them): never drop them."""
+    from casework.search import FTS_TABLE, POSTGRESQL_INDEXES
 
-    is_fts_table = type_ == "table" and reflected and compare_to is None
-    return not (is_fts_table and FTS_TABLE.match(name))
+    unknown = reflected and compare_to is None
+    if unknown and type_ == "index" and name in POSTGRESQL_INDEXES:
+        return False
+    return not (unknown and type_ == "table" and FTS_TABLE.match(name))
 
 
 def run_migrations_offline():

@@ -1,10 +1,17 @@
-"""Fixtures: a fresh app on a fresh, migrated SQLite file for every test, a client, a CLI
+"""Fixtures: a fresh app on a fresh, migrated database for every test, a client, a CLI
 runner, a login helper and factories that build users, signals and cases through the
-same operations the app uses."""
+same operations the app uses.
+
+The databases are SQLite files, or, when ``CASEWORK_TEST_DATABASE_URL`` names a PostgreSQL
+server (``postgresql://user@host:port/postgres``), databases on that server: the
+migrations run once into a template database and each test gets ``CREATE DATABASE ...
+TEMPLATE`` of it (``make test-postgres`` starts a throwaway server and sets it).
+"""
 
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -17,35 +24,112 @@ from casework.extensions import db
 
 PASSWORD = "correct-horse-battery-9"
 _counter = itertools.count(1)
+POSTGRES_SERVER = os.environ.get("CASEWORK_TEST_DATABASE_URL", "").strip()
+ON_POSTGRES = bool(POSTGRES_SERVER)
+only_sqlite = pytest.mark.skipif(ON_POSTGRES, reason="SQLite internals (file, PRAGMAs, FTS5)")
+
+
+class Databases:
+    """Where the tests' databases live: SQLite files in a temporary folder, or databases
+    on a PostgreSQL server. A database is named by a handle: a file path or a name."""
+
+    def __init__(self, server_url: str, folder):
+        self.folder = folder
+        self.server = None
+        if server_url:
+            from casework.config import database_url
+
+            self.server = sa.make_url(database_url(server_url))
+            self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT",
+                                          poolclass=sa.pool.NullPool)
+            self.prefix = f"cw_test_{os.getpid()}_"
+            self.made: list[str] = []
+
+    def new(self):
+        """An empty database."""
+        n = next(_counter)
+        if self.server is None:
+            return self.folder / f"db{n}.sqlite3"
+        name = f"{self.prefix}{n}"
+        self._create(name)
+        return name
+
+    def url(self, handle) -> str:
+        if self.server is None:
+            return f"sqlite:///{handle}"
+        return self.server.set(database=handle).render_as_string(hide_password=False)
+
+    def copy(self, source, target=None):
+        """A new database holding what ``source`` holds (nobody may be connected to it)."""
+        if self.server is None:
+            target = target or self.folder / f"db{next(_counter)}.sqlite3"
+            shutil.copy(source, target)
+            return target
+        name = f"{self.prefix}{next(_counter)}"
+        self._create(name, template=source)
+        return name
+
+    def drop(self, handle) -> None:
+        if self.server is None:
+            return
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{handle}" WITH (FORCE)')
+        self.made.remove(handle)
+
+    def _create(self, name: str, template=None) -> None:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(
+                f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        self.made.append(name)
+
+    def close(self) -> None:
+        if self.server is None:
+            return
+        for name in list(self.made):
+            self.drop(name)
+        self.admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory):
-    """One SQLite file built by running every migration; each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+def databases(tmp_path_factory):
+    store = Databases(POSTGRES_SERVER, tmp_path_factory.mktemp("databases"))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(databases):
+    """One database built by running every migration; each test gets a copy."""
+    template = databases.new()
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+                      "SQLALCHEMY_DATABASE_URI": databases.url(template)})
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
         db.engine.dispose()
-    return path
+    return template
 
 
 @pytest.fixture
-def database_path(tmp_path, migrated_template):
-    path = tmp_path / "casework.sqlite3"
-    shutil.copy(migrated_template, path)
-    return path
+def database_path(tmp_path, databases, migrated_template):
+    """This test's database: a file on SQLite, a database name on PostgreSQL."""
+    copy = databases.copy(migrated_template, tmp_path / "casework.sqlite3")
+    yield copy
+    databases.drop(copy)
 
 
 @pytest.fixture
-def app(database_path, tmp_path):
+def database_url(databases, database_path) -> str:
+    return databases.url(database_path)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         # scrypt costs ~0.2 s a user; one test (test_auth) checks the real default.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

@@ -38,20 +38,33 @@ def trail(make):
     make.signal()
 
 
-def rows(database_path) -> list[tuple]:
-    with closing(sqlite3.connect(database_path)) as connection:
-        return connection.execute(
-            "SELECT id, seq, prev_hash, hash FROM audit_events ORDER BY seq").fetchall()
+def rows(database_url) -> list[tuple]:
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.exec_driver_sql(
+            "SELECT id, seq, prev_hash, hash FROM audit_events ORDER BY seq")]
 
 
-def tamper(database_path, *statements: str, params=()):
-    """Change the SQLite file directly, as someone with the file but not the app would."""
-    with closing(sqlite3.connect(database_path)) as connection:
-        connection.execute("DROP TRIGGER audit_events_no_update")
-        connection.execute("DROP TRIGGER audit_events_no_delete")
+def tamper(database_url, *statements: str, params=()):
+    """Change the database directly, as someone with the file (or a superuser's login) but
+    not the app would: past the triggers that refuse it, and past foreign keys."""
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        with closing(sqlite3.connect(url.database)) as connection:
+            connection.execute("DROP TRIGGER audit_events_no_update")
+            connection.execute("DROP TRIGGER audit_events_no_delete")
+            for statement in statements:
+                connection.execute(statement, params if "?" in statement else ())
+            connection.commit()
+        return
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
         for statement in statements:
-            connection.execute(statement, params if "?" in statement else ())
-        connection.commit()
+            parts = statement.split("?")
+            named = parts[0] + "".join(f":p{n}{rest}" for n, rest in enumerate(parts[1:]))
+            connection.execute(sa.text(named), {f"p{n}": v for n, v in enumerate(params)})
 
 
 def verify(app) -> chain.VerifyResult:
@@ -62,8 +75,8 @@ def verify(app) -> chain.VerifyResult:
 # --- what is written ------------------------------------------------------------------------
 
 
-def test_every_event_is_chained_to_the_one_before(app, trail, database_path):
-    stored = rows(database_path)
+def test_every_event_is_chained_to_the_one_before(app, trail, database_url):
+    stored = rows(database_url)
     assert len(stored) > 10
     assert [seq for _id, seq, _prev, _hash in stored] == list(range(1, len(stored) + 1))
     assert stored[0][2] == chain.GENESIS
@@ -173,13 +186,13 @@ def test_the_orm_cannot_change_an_event_either(app, trail):
 # --- tampering with the file is found and named ---------------------------------------------
 
 
-def _id_at(database_path, seq: int) -> int:
-    return next(row[0] for row in rows(database_path) if row[1] == seq)
+def _id_at(database_url, seq: int) -> int:
+    return next(row[0] for row in rows(database_url) if row[1] == seq)
 
 
-def test_a_changed_event_is_named(app, runner, trail, database_path):
-    target = _id_at(database_path, 5)
-    tamper(database_path, f"UPDATE audit_events SET note = 'nothing to see' WHERE id = {target}")
+def test_a_changed_event_is_named(app, runner, trail, database_url):
+    target = _id_at(database_url, 5)
+    tamper(database_url, f"UPDATE audit_events SET note = 'nothing to see' WHERE id = {target}")
     result = verify(app)
     assert not result.ok
     assert result.first_bad_id == target
@@ -196,32 +209,32 @@ def test_a_changed_event_is_named(app, runner, trail, database_path):
     ("changes", "'{}'"),
     ("hash", "'" + "f" * 64 + "'"),
 ])
-def test_any_changed_field_breaks_the_chain(app, trail, database_path, column, value):
-    target = _id_at(database_path, 3)
-    tamper(database_path, f"UPDATE audit_events SET {column} = {value} WHERE id = {target}")
+def test_any_changed_field_breaks_the_chain(app, trail, database_url, column, value):
+    target = _id_at(database_url, 3)
+    tamper(database_url, f"UPDATE audit_events SET {column} = {value} WHERE id = {target}")
     result = verify(app)
     assert not result.ok
-    assert result.first_bad_id in (target, _id_at(database_path, 4))
+    assert result.first_bad_id in (target, _id_at(database_url, 4))
 
 
 def test_a_changed_event_whose_hash_was_recomputed_breaks_the_next_link(app, trail,
-                                                                         database_path):
-    target = _id_at(database_path, 4)
+                                                                         database_url):
+    target = _id_at(database_url, 4)
     with app.app_context():
         event = db.session.get(AuditEvent, target)
         event_fields = {name: getattr(event, name) for name in chain.HASHED_FIELDS}
         forged = chain.compute_hash({**event_fields, "note": "forged",
                                      "prev_hash": event.prev_hash})
-    tamper(database_path,
+    tamper(database_url,
            f"UPDATE audit_events SET note = 'forged', hash = '{forged}' WHERE id = {target}")
     result = verify(app)
     assert not result.ok
-    assert result.first_bad_id == _id_at(database_path, 5)
+    assert result.first_bad_id == _id_at(database_url, 5)
 
 
-def test_a_removed_event_is_named(app, runner, trail, database_path):
-    target, following = _id_at(database_path, 6), _id_at(database_path, 7)
-    tamper(database_path, f"DELETE FROM audit_events WHERE id = {target}")
+def test_a_removed_event_is_named(app, runner, trail, database_url):
+    target, following = _id_at(database_url, 6), _id_at(database_url, 7)
+    tamper(database_url, f"DELETE FROM audit_events WHERE id = {target}")
     result = verify(app)
     assert not result.ok
     assert result.first_bad_id == following
@@ -230,19 +243,19 @@ def test_a_removed_event_is_named(app, runner, trail, database_path):
     assert audit(runner, "verify").exit_code == 1
 
 
-def test_a_removed_and_renumbered_event_is_found(app, trail, database_path):
-    target = _id_at(database_path, 6)
-    tamper(database_path, f"DELETE FROM audit_events WHERE id = {target}",
+def test_a_removed_and_renumbered_event_is_found(app, trail, database_url):
+    target = _id_at(database_url, 6)
+    tamper(database_url, f"DELETE FROM audit_events WHERE id = {target}",
            "UPDATE audit_events SET seq = seq - 1 WHERE seq > 6")
     result = verify(app)
     assert not result.ok
-    assert result.first_bad_id == _id_at(database_path, 6)
+    assert result.first_bad_id == _id_at(database_url, 6)
     assert "removed" in result.reason
 
 
-def test_removing_the_newest_events_is_found(app, runner, trail, database_path):
-    count = len(rows(database_path))
-    tamper(database_path, f"DELETE FROM audit_events WHERE seq > {count - 2}")
+def test_removing_the_newest_events_is_found(app, runner, trail, database_url):
+    count = len(rows(database_url))
+    tamper(database_url, f"DELETE FROM audit_events WHERE seq > {count - 2}")
     result = verify(app)
     assert not result.ok
     assert result.first_bad_seq == count - 1
@@ -252,13 +265,13 @@ def test_removing_the_newest_events_is_found(app, runner, trail, database_path):
     assert f"seq {count - 1} does not fit: removed" in cli.output
 
 
-def test_an_event_added_at_the_end_is_named(app, trail, database_path):
-    count = len(rows(database_path))
-    last_hash = rows(database_path)[-1][3]
+def test_an_event_added_at_the_end_is_named(app, trail, database_url):
+    count = len(rows(database_url))
+    last_hash = rows(database_url)[-1][3]
     forged = {"occurred_at": "2026-01-01T00:00:00.000000Z", "actor_id": None,
               "entity_type": "case", "entity_id": 1, "case_id": 1, "action": "dismiss",
               "changes": {}, "note": None, "prev_hash": last_hash}
-    tamper(database_path,
+    tamper(database_url,
            "INSERT INTO audit_events (seq, prev_hash, hash, occurred_at, entity_type, "
            "entity_id, case_id, action, changes) VALUES (?, ?, ?, '2026-01-01 00:00:00.000000',"
            " 'case', 1, 1, 'dismiss', '{}')",
@@ -269,29 +282,29 @@ def test_an_event_added_at_the_end_is_named(app, trail, database_path):
     assert result.reason.startswith("inserted")
 
 
-def test_an_event_inserted_in_the_middle_is_named(app, trail, database_path):
-    before = rows(database_path)
+def test_an_event_inserted_in_the_middle_is_named(app, trail, database_url):
+    before = rows(database_url)
     prev_hash = before[3][3]  # seq 4
     forged = {"occurred_at": "2026-01-01T00:00:00.000000Z", "actor_id": None,
               "entity_type": "case", "entity_id": 1, "case_id": 1, "action": "dismiss",
               "changes": {}, "note": None, "prev_hash": prev_hash}
-    tamper(database_path,
+    tamper(database_url,
            "UPDATE audit_events SET seq = -seq WHERE seq > 4",
            "UPDATE audit_events SET seq = 1 - seq WHERE seq < 0",
            "INSERT INTO audit_events (seq, prev_hash, hash, occurred_at, entity_type, "
            "entity_id, case_id, action, changes) VALUES (5, ?, ?, '2026-01-01 00:00:00.000000',"
            " 'case', 1, 1, 'dismiss', '{}')",
            params=(prev_hash, chain.compute_hash(forged)))
-    inserted = _id_at(database_path, 5)
+    inserted = _id_at(database_url, 5)
     result = verify(app)
     assert not result.ok
     assert result.first_bad_id == inserted
     assert result.reason.startswith("inserted")
 
 
-def test_reordered_events_are_named(app, runner, trail, database_path):
-    first, second = _id_at(database_path, 7), _id_at(database_path, 8)
-    tamper(database_path,
+def test_reordered_events_are_named(app, runner, trail, database_url):
+    first, second = _id_at(database_url, 7), _id_at(database_url, 8)
+    tamper(database_url,
            f"UPDATE audit_events SET seq = -1 WHERE id = {first}",
            f"UPDATE audit_events SET seq = 7 WHERE id = {second}",
            f"UPDATE audit_events SET seq = 8 WHERE id = {first}")
@@ -305,8 +318,8 @@ def test_reordered_events_are_named(app, runner, trail, database_path):
 # --- the command line and the export --------------------------------------------------------
 
 
-def test_verify_prints_the_count_and_the_head_hash(app, runner, trail, database_path):
-    stored = rows(database_path)
+def test_verify_prints_the_count_and_the_head_hash(app, runner, trail, database_url):
+    stored = rows(database_url)
     result = audit(runner, "verify")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
@@ -324,13 +337,13 @@ def run_script(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=60)
 
 
-def test_an_export_verifies_with_the_standalone_script(runner, trail, database_path,
+def test_an_export_verifies_with_the_standalone_script(runner, trail, database_url,
                                                        tmp_path):
     target = tmp_path / "audit.jsonl"
     result = audit(runner, "export", "-o", str(target))
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
-    stored = rows(database_path)
+    stored = rows(database_url)
     assert [line["seq"] for line in lines] == list(range(1, len(stored) + 1))
     assert {"occurred_at", "actor_id", "actor_email", "changes", "prev_hash",
             "hash"} <= set(lines[0])
@@ -369,13 +382,13 @@ def test_the_script_names_the_first_event_that_does_not_fit(runner, trail, tmp_p
 
 
 def test_the_script_finds_a_missing_tail_with_the_head_hash(runner, trail, tmp_path,
-                                                            database_path):
+                                                            database_url):
     target = tmp_path / "audit.jsonl"
     audit(runner, "export", "-o", str(target))
     lines = target.read_text(encoding="utf-8").splitlines()
     (tmp_path / "short.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     assert run_script(str(tmp_path / "short.jsonl")).returncode == 0  # looks whole...
-    checked = run_script(str(tmp_path / "short.jsonl"), "--head", rows(database_path)[-1][3])
+    checked = run_script(str(tmp_path / "short.jsonl"), "--head", rows(database_url)[-1][3])
     assert checked.returncode == 1  # ...but does not end at the head
     assert "not the expected head" in checked.stderr
 
@@ -410,7 +423,7 @@ def test_the_head_row_moves_with_every_event(app, make):
         assert (head.seq, head.hash) == (last.seq, last.hash)
 
 
-def test_concurrent_writers_neither_fork_nor_leave_gaps(app, make, database_path):
+def test_concurrent_writers_neither_fork_nor_leave_gaps(app, make, database_url):
     """Writers on their own connections at once: they take turns, and the chain holds."""
     import threading
 
@@ -437,7 +450,7 @@ def test_concurrent_writers_neither_fork_nor_leave_gaps(app, make, database_path
     for thread in threads:
         thread.join()
     assert errors == []
-    stored = rows(database_path)
+    stored = rows(database_url)
     assert [seq for _id, seq, _prev, _hash in stored] == list(range(1, len(stored) + 1))
     assert len(stored) == 1 + 4 * 15 * 2
     result = verify(app)

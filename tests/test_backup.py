@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import only_sqlite
 from sqlalchemy.engine import make_url
 from writers import read_acks, spawn
 
@@ -18,6 +19,9 @@ from casework import create_app
 from casework.backup import BackupRefused, sqlite_path
 from casework.extensions import db
 from casework.models import Comment
+
+# The commands copy SQLite files; on PostgreSQL, pg_dump and pg_restore do this job.
+pytestmark = only_sqlite
 
 
 def casework(runner, *args: str):

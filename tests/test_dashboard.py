@@ -77,7 +77,7 @@ def landscape_world(app, make):
 
 def expected_counts(query, *, market: str | None, sees_restricted: bool) -> dict[str, int]:
     """The headline numbers counted straight from the tables, without the app's queries."""
-    hidden_cases = "" if sees_restricted else " AND c.restricted = 0"
+    hidden_cases = "" if sees_restricted else " AND NOT c.restricted"
     in_market = (f" AND EXISTS (SELECT 1 FROM case_markets m WHERE m.case_id = c.id"
                  f" AND m.market = '{market}')") if market else ""
     cases = f"FROM cases c WHERE 1=1{hidden_cases}{in_market}"
@@ -89,7 +89,7 @@ def expected_counts(query, *, market: str | None, sees_restricted: bool) -> dict
     signal_market = f" AND s.market = '{market}'" if market else ""
     signal_hidden = ("" if sees_restricted else
                      " AND (s.case_id IS NULL OR s.case_id NOT IN"
-                     " (SELECT id FROM cases WHERE restricted = 1))")
+                     " (SELECT id FROM cases WHERE restricted))")
     bands = {"Low": (1, 4), "Medium": (5, 9), "High": (10, 16), "Critical": (17, 25)}
     counts = {
         "Signals in": one(f"SELECT count(*) FROM signals s WHERE 1=1{signal_market}"

@@ -138,7 +138,7 @@ SIGNAL_FIELDS = {"title": TITLE_MAX, "description": TEXT_MAX, "url": URL_MAX,
 
 
 @pytest.mark.parametrize("field", SIGNAL_FIELDS)
-def test_filing_a_signal(client, make, login_as, scalar, field):
+def test_filing_a_signal(client, make, login_as, scalar, scalar_list, field):
     login_as(make.pm)
     report, shown = Report(), []
     prefix = "https://news.example.org/" if field == "url" else ""
@@ -153,9 +153,9 @@ def test_filing_a_signal(client, make, login_as, scalar, field):
         if stored is not None:
             shown.append(stored)
     report.assert_clean()
-    for signal_id in scalar(sa.select(sa.func.group_concat(Signal.id))).split(","):
+    for signal_id in scalar_list(sa.select(Signal.id)):
         html = client.get(f"/signals/{signal_id}").text
-        value = scalar(sa.select(getattr(Signal, field)).where(Signal.id == int(signal_id)))
+        value = scalar(sa.select(getattr(Signal, field)).where(Signal.id == signal_id))
         assert_shown_escaped(html, [value], f"/signals/{signal_id}")
     inbox = "".join(client.get(f"/signals?status=all&page={page}").text for page in (1, 2))
     assert_shown_escaped(inbox, shown if field == "title" else [], "inbox")
@@ -475,7 +475,8 @@ def test_search_and_filter_arguments(client, make, login_as, page):
         path, arguments = page.replace("{signal}", str(signal_id)).split("?")
         response = client.get(path, query_string={
             argument.split("=")[0]: probe.value for argument in arguments.split("&")})
-        report.check(response.status_code in (200, 302, 404),
+        report.check(response.status_code in (200, 302, 404)
+                     or (probe.name == "nul" and response.status_code == 422),
                      f"{page} <- {probe.name}: {response.status_code}")
         if markup_like(probe.value):
             report.check(probe.value not in response.text, f"{page} <- {probe.name}: raw")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import ast
 import os
-import sqlite3
 import subprocess
 import sys
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import only_sqlite
 from sqlalchemy.exc import IntegrityError
 
 from casework import PROJECT_ROOT
@@ -27,15 +26,14 @@ def _model_tables() -> set[str]:
     return set(db.metadata.tables)
 
 
-def _tables(path: Path) -> set[str]:
+def _tables(url: str) -> set[str]:
     """The tables of the database, less the full-text index tables (not models)."""
     from casework.search import FTS_TABLE
 
-    with closing(sqlite3.connect(path)) as connection:
-        rows = connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        ).fetchall()
-    return {name for (name,) in rows if not FTS_TABLE.match(name)}
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        names = sa.inspect(connection).get_table_names()
+    return {name for name in names if not FTS_TABLE.match(name)}
 
 
 def _does_something(function: ast.FunctionDef) -> bool:
@@ -48,12 +46,12 @@ def _does_something(function: ast.FunctionDef) -> bool:
 
 
 @pytest.fixture
-def flask_db(tmp_path):
-    """Run ``flask db ...`` as a separate process against a new SQLite file."""
-    database = tmp_path / "x.sqlite3"
+def flask_db(tmp_path, databases):
+    """Run ``flask db ...`` as a separate process against a new, empty database."""
+    database = databases.new()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": databases.url(database),
         "SECRET_KEY": "migration-test-secret",
         "FLASK_APP": "app.py",
     }
@@ -70,8 +68,9 @@ def flask_db(tmp_path):
         )
         return result
 
-    run.database = database
-    return run
+    run.database = databases.url(database)
+    yield run
+    databases.drop(database)
 
 
 def test_upgrade_check_downgrade_and_upgrade_again(flask_db):
@@ -108,6 +107,7 @@ def test_every_migration_says_what_it_does_and_can_be_undone(path):
         assert _does_something(functions[name]), f"{name}() in {path.name} does nothing"
 
 
+@only_sqlite
 def test_sqlite_runs_with_foreign_keys_and_wal(app):
     with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

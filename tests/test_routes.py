@@ -7,7 +7,6 @@ in ``ACCESS`` below fails here until someone decides who may use it.
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
@@ -37,6 +36,10 @@ ACCESS: dict[str, dict[str, tuple]] = {
     "/login": {
         "GET": (200, 302, 302, 302, 302, 302),
         "POST": (422, 302, 302, 302, 302, 302),
+    },
+    "/healthz": {
+        "GET": (200, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405),
     },
     "/logout": {
         "GET": (LOGIN, 200, 200, 200, 200, 200),
@@ -299,7 +302,7 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world_template(migrated_template, tmp_path_factory):
+def world_template(databases, migrated_template, tmp_path_factory):
     """One database with a user per role, cases in every state and a logged-in session per
     role; every test gets a copy, so no request here can affect another test."""
     from conftest import Factory  # the same factory the ``make`` fixture hands out
@@ -307,10 +310,10 @@ def world_template(migrated_template, tmp_path_factory):
     from casework.cases.operations import add_action
     from casework.models import Case, User
 
-    path = tmp_path_factory.mktemp("routes") / "world.sqlite3"
-    shutil.copy(migrated_template, path)
+    path = databases.copy(migrated_template,
+                          tmp_path_factory.mktemp("routes") / "world.sqlite3")
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "SQLALCHEMY_DATABASE_URI": databases.url(path),
                       "WTF_CSRF_ENABLED": False})
     make = Factory(app)
     users = {
@@ -366,17 +369,18 @@ def world_template(migrated_template, tmp_path_factory):
         assert response.status_code == 302
         sessions[role] = client.get_cookie("session").value
     with app.app_context():
-        db.engine.dispose()  # closes the WAL so the file holds everything
+        db.engine.dispose()  # closes the WAL so the file holds everything (and, on
+        # PostgreSQL, the connections: a template database must have none)
     return path, World(case.key, action_id, signal_id, target.id, cases, case_owned_by_pm,
                        sessions, kinds, token_id)
 
 
 @pytest.fixture
-def database_path(tmp_path, world_template):
+def database_path(tmp_path, databases, world_template):
     """The conftest's ``app`` and ``client`` run on a copy of the world."""
-    path = tmp_path / "casework.sqlite3"
-    shutil.copy(world_template[0], path)
-    return path
+    path = databases.copy(world_template[0], tmp_path / "casework.sqlite3")
+    yield path
+    databases.drop(path)
 
 
 @pytest.fixture

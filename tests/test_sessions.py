@@ -230,13 +230,13 @@ def test_twenty_failures_from_one_address_refuse_that_address(app, make):
     assert response.status_code == 302
 
 
-def test_the_throttle_is_shared_by_every_worker_process(app, make, database_path):
+def test_the_throttle_is_shared_by_every_worker_process(app, make, database_url):
     """Counted in the database: another app on the same database (another worker) knows."""
     user = make.pm
     for _ in range(5):
         login(app.test_client(), user.email, "wrong-password-123")
     other_worker = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
-                               "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
+                               "SQLALCHEMY_DATABASE_URI": database_url,
                                "WTF_CSRF_ENABLED": False,
                                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     try:

@@ -20,8 +20,8 @@ def _type_ok(value, kind: str) -> bool:
     if kind == STRING:
         return isinstance(value, str)
     if kind == INTEGER:
-        # Bounded to a database integer, so no number overflows the driver.
-        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+        # Bounded to a database integer (PostgreSQL's is 32 bits), so none overflows it.
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**31
     if kind == BOOLEAN:
         return isinstance(value, bool)
     if kind == STRINGS:

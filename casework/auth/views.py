@@ -23,9 +23,11 @@ from casework.vocabulary import Role
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# The load balancer's health check (casework.serving) needs no login either.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "serving.healthz"})
 # Reachable while a password change is due.
-PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.logout", "static"})
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.logout", "static",
+                                       "serving.healthz"})
 
 
 @bp.before_app_request

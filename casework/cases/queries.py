@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import get_timezone
 
+from casework import search
 from casework.extensions import db
 from casework.models import Case, CaseMarket, CaseSurface, MitigationAction, Signal, User
 from casework.models.action import PENDING_ACTION_STATUSES
@@ -90,6 +91,17 @@ def has_overdue_action(today: date) -> sa.ColumnElement[bool]:
         MitigationAction.status.in_(PENDING_ACTION_STATUSES),
         MitigationAction.due < today,
     )
+
+
+def text_matches(text: str) -> sa.ColumnElement[bool]:
+    """The case's key starts with ``text``, or its title or summary has its words (SQLite's
+    FTS5 index); elsewhere, the key or title contains ``text`` (LIKE)."""
+    found = search.matching_ids("cases", text)
+    if found is None:
+        pattern = f"%{text}%"
+        return sa.or_(Case.key.ilike(pattern), Case.title.ilike(pattern))
+    key = text.upper()
+    return sa.or_(sa.and_(Case.key >= key, Case.key < key + "\uffff"), Case.id.in_(found))
 
 
 @dataclass
@@ -182,9 +194,10 @@ class CaseFilters:
         elif self.owner.isdigit():
             query = query.where(Case.owner_id == int(self.owner))
         if self.q:
-            pattern = f"%{self.q}%"
-            query = query.where(sa.or_(Case.key.ilike(pattern), Case.title.ilike(pattern)))
-        return query.order_by(*SORTS[self.sort], Case.id.desc())
+            query = query.where(text_matches(self.q))
+        # Every page shows the owner: one JOIN, not one query per row.
+        return (query.options(sa.orm.joinedload(Case.owner))
+                .order_by(*SORTS[self.sort], Case.id.desc()))
 
 
 def find_cases(user: User, text: str, *, open_only: bool = True, limit: int = 20) -> list[Case]:

@@ -21,6 +21,8 @@ PENDING_ACTION_STATUSES = frozenset({ActionStatus.PLANNED, ActionStatus.IN_PROGR
 
 class MitigationAction(db.Model):
     __tablename__ = "mitigation_actions"
+    # Overdue actions: pending ones (by status) due before today, without reading the rest.
+    __table_args__ = (sa.Index("ix_mitigation_actions_status_due", "status", "due"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)

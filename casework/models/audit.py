@@ -24,6 +24,9 @@ class AuditEvent(db.Model):
     __table_args__ = (
         sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),
         sa.Index("ix_audit_events_case", "case_id", "id"),
+        # When each case was first assigned (the dashboard), without reading the events.
+        sa.Index("ix_audit_events_case_action", "case_id", "entity_type", "action",
+                 "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

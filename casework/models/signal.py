@@ -27,6 +27,8 @@ class Signal(db.Model):
             name="not_duplicate_of_itself",
         ),
         sa.Index("ix_signals_status_created", "status", "created_at"),
+        # The inbox across statuses and the dashboard read signals by when they came in.
+        sa.Index("ix_signals_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

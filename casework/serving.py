@@ -1,0 +1,105 @@
+"""Serving in production: a health check for the load balancer, and logs as JSON lines.
+
+Set ``CASEWORK_LOG_FORMAT=json`` (``make serve`` and ``gunicorn.conf.py`` do) to have every
+log record, and one record per request (method, path, status, duration), written to
+stdout as one JSON object per line, for whatever collects the app servers' logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, g, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from casework.extensions import db
+
+bp = Blueprint("serving", __name__)
+request_log = logging.getLogger("casework.requests")
+# What a record carries beyond the standard attributes, written as its own JSON keys.
+REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "remote_addr")
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 while the database answers, 503 when it does not; no login needed."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    finally:
+        db.session.rollback()
+    return jsonify(status="ok")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time (UTC), level, logger, message, request fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in REQUEST_FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class _JsonHandler(logging.StreamHandler):
+    """The one handler ``configure_logging`` installs (found again on a second call)."""
+
+
+def configure_logging(app: Flask) -> None:
+    """JSON lines on stdout when ``CASEWORK_LOG_FORMAT=json``; otherwise Flask's default."""
+    if os.environ.get("CASEWORK_LOG_FORMAT", "").strip().lower() != "json":
+        return
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _JsonHandler)]:
+        root.removeHandler(handler)
+    handler = _JsonHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    # WeasyPrint narrates every step of every PDF at INFO.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    # Flask's own handler would write every error a second time, as text on stderr.
+    from flask.logging import default_handler
+
+    app.logger.removeHandler(default_handler)
+
+
+def _start_timer() -> None:
+    g.request_started = time.perf_counter()
+
+
+def _log_request(response):
+    started = g.pop("request_started", None)
+    duration = (time.perf_counter() - started) * 1000 if started is not None else None
+    request_log.info(
+        "%s %s %s", request.method, request.path, response.status_code,
+        extra={"method": request.method, "path": request.path,
+               "status": response.status_code,
+               "duration_ms": round(duration, 2) if duration is not None else None,
+               "remote_addr": request.remote_addr},
+    )
+    return response
+
+
+def register(app: Flask) -> None:
+    configure_logging(app)
+    app.register_blueprint(bp)
+    app.before_request(_start_timer)
+    app.after_request(_log_request)

@@ -1,0 +1,37 @@
+"""gunicorn's settings for Casework (``make serve``; see docs/deploy.md).
+
+Every value comes from the environment, so each app server is configured the same way:
+HOST and PORT (bind), WEB_CONCURRENCY (worker processes, default 2 per core + 1),
+GUNICORN_THREADS (threads per worker), GUNICORN_TIMEOUT (seconds).
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Restart a worker now and then, so that no slow leak grows without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# The app logs each request itself, as JSON (casework.serving); gunicorn's own lines too.
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "casework.serving.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
+                            "stream": "ext://sys.stdout"}},
+    # The application puts its own JSON handler on the root logger (casework.serving).
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
+}
+os.environ.setdefault("CASEWORK_LOG_FORMAT", "json")
+# Behind a load balancer that terminates TLS: trust its X-Forwarded-* headers only from
+# the addresses in FORWARDED_ALLOW_IPS (gunicorn reads that variable itself).
