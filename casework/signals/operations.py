@@ -20,7 +20,9 @@ from casework.vocabulary import Category, Market, SignalSource, SignalStatus, Su
 
 
 def find_by_external_ref(source: SignalSource, external_ref: str | None) -> Signal | None:
-    if not external_ref:
+    # A NUL cannot be stored (validation refuses it), so nothing has it; PostgreSQL would
+    # refuse even to compare it.
+    if not external_ref or "\x00" in external_ref:
         return None
     return db.session.scalar(
         sa.select(Signal).where(Signal.source == source, Signal.external_ref == external_ref)
