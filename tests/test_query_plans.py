@@ -11,12 +11,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import only_sqlite
 from werkzeug.datastructures import MultiDict
 
 from casework.cases.queries import SORTS, CaseFilters
 from casework.extensions import db
 from casework.models import User
 from casework.signals.queries import SignalFilters
+
+# SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans need EXPLAIN (FORMAT JSON) (not written yet).
+pytestmark = only_sqlite
 
 BIG_TABLES = ("cases", "signals", "audit_events")
 FULL_SCAN = re.compile(r"^SCAN (\w+)(?! USING (COVERING )?INDEX)")
