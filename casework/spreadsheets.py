@@ -118,3 +118,23 @@ def xlsx_response(filename: str, sheet: str, columns: list[Column], rows: Iterab
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def audited_export(user, query, *, what: str, filters, fmt: str, columns: list[Column]) -> Response:
+    """Record the export (who, what, which filters, which format), then stream ``query``'s
+    rows as CSV or XLSX. ``what`` names the list: "cases" or "signals"."""
+    from flask_babel import format_date
+
+    from casework import audit
+    from casework.edge import unit_of_work
+    from casework.models.types import utcnow
+
+    with unit_of_work():
+        audit.record("export", f"{what}_exported", actor=user, changes={
+            "format": fmt, "filters": {k: (str(v) if v is not None else None)
+                                       for k, v in vars(filters).items()}})
+    rows = streamed(query)
+    name = f"{what}-{format_date(utcnow(), 'yyyy-MM-dd')}.{fmt}"
+    if fmt == "xlsx":
+        return xlsx_response(name, what.capitalize(), columns, rows)
+    return csv_response(name, columns, rows)

@@ -70,3 +70,21 @@ def clean_rating(value, field: str) -> int:
     if not 1 <= number <= 5:
         raise ValidationFailed(_("Choose a value from 1 to 5."), field)
     return number
+
+
+def lenient_enum(enum_cls: type[StrEnum], value):
+    """A filter value from a query string: the member, or None for absent or bad values."""
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+def lenient_date(value):
+    """A YYYY-MM-DD filter value, or None for absent or bad values."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None

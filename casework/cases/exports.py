@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_babel import format_date
 
-from casework import audit
 from casework.cases.queries import CaseFilters
-from casework.edge import unit_of_work
 from casework.models import User
-from casework.models.types import utcnow
-from casework.spreadsheets import Column, csv_response, streamed, xlsx_response
+from casework.spreadsheets import Column, audited_export
 
 COLUMNS = [
     Column("key", lambda c: c.key),
@@ -35,13 +31,6 @@ COLUMNS = [
 
 
 def cases_export(user: User, filters: CaseFilters, fmt: str) -> Response:
-    """Audit the export, then stream the cases the user may see."""
-    with unit_of_work():
-        audit.record("export", "cases_exported", actor=user, changes={
-            "format": fmt, "filters": {k: (str(v) if v is not None else None)
-                                       for k, v in vars(filters).items()}})
-    rows = streamed(filters.select(user))
-    name = f"cases-{format_date(utcnow(), 'yyyy-MM-dd')}.{fmt}"
-    if fmt == "xlsx":
-        return xlsx_response(name, "Cases", COLUMNS, rows)
-    return csv_response(name, COLUMNS, rows)
+    """The cases the user may see under ``filters``, audited."""
+    return audited_export(user, filters.select(user), what="cases", filters=filters,
+                          fmt=fmt, columns=COLUMNS)

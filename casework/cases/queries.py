@@ -15,6 +15,7 @@ from casework.models import Case, CaseMarket, CaseSurface, MitigationAction, Sig
 from casework.models.action import PENDING_ACTION_STATUSES
 from casework.models.case import OPEN_STATES
 from casework.permissions import can_see_restricted
+from casework.validation import lenient_date, lenient_enum
 from casework.vocabulary import Band, CaseState, Category, Market, Surface, score_range
 
 
@@ -44,18 +45,6 @@ SORTS = {
 }
 
 
-def _member(enum_cls, value):
-    try:
-        return enum_cls(value) if value else None
-    except ValueError:
-        return None
-
-
-def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def local_today() -> date:
@@ -129,17 +118,17 @@ class CaseFilters:
     def from_args(cls, args) -> CaseFilters:
         sort = args.get("sort", "severity")
         return cls(
-            state=_member(CaseState, args.get("state")),
+            state=lenient_enum(CaseState, args.get("state")),
             open_only=args.get("state") == "open",
-            surface=_member(Surface, args.get("surface")),
-            opened_from=_day(args.get("opened_from")),
-            opened_to=_day(args.get("opened_to")),
-            closed_from=_day(args.get("closed_from")),
-            closed_to=_day(args.get("closed_to")),
+            surface=lenient_enum(Surface, args.get("surface")),
+            opened_from=lenient_date(args.get("opened_from")),
+            opened_to=lenient_date(args.get("opened_to")),
+            closed_from=lenient_date(args.get("closed_from")),
+            closed_to=lenient_date(args.get("closed_to")),
             overdue=args.get("overdue") == "1",
-            market=_member(Market, args.get("market")),
-            category=_member(Category, args.get("category")),
-            band=_member(Band, args.get("band")),
+            market=lenient_enum(Market, args.get("market")),
+            category=lenient_enum(Category, args.get("category")),
+            band=lenient_enum(Band, args.get("band")),
             owner=(args.get("owner") or "").strip(),
             q=(args.get("q") or "").strip()[:200],
             sort=sort if sort in SORTS else "severity",

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_babel import format_date
 
-from casework import audit
-from casework.edge import unit_of_work
 from casework.models import User
-from casework.models.types import utcnow
 from casework.signals.queries import SignalFilters
-from casework.spreadsheets import Column, csv_response, streamed, xlsx_response
+from casework.spreadsheets import Column, audited_export
 
 # The headers are the canonical field names, which the import reads back as they are.
 COLUMNS = [
@@ -31,13 +27,6 @@ COLUMNS = [
 
 
 def signals_export(user: User, filters: SignalFilters, fmt: str) -> Response:
-    """Audit the export, then stream the rows the user may see."""
-    with unit_of_work():
-        audit.record("export", "signals_exported", actor=user, changes={
-            "format": fmt, "filters": {k: (str(v) if v is not None else None)
-                                       for k, v in vars(filters).items()}})
-    rows = streamed(filters.select(user))
-    name = f"signals-{format_date(utcnow(), 'yyyy-MM-dd')}.{fmt}"
-    if fmt == "xlsx":
-        return xlsx_response(name, "Signals", COLUMNS, rows)
-    return csv_response(name, COLUMNS, rows)
+    """The signals the user may see under ``filters``, audited."""
+    return audited_export(user, filters.select(user), what="signals", filters=filters,
+                          fmt=fmt, columns=COLUMNS)

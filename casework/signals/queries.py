@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from casework.cases.queries import in_days, visible_signals
 from casework.models import Signal, User
+from casework.validation import lenient_date, lenient_enum
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus
 
 
@@ -27,13 +28,13 @@ class SignalFilters:
     def from_args(cls, args, *, default_status: str = "new") -> SignalFilters:
         """The inbox's filters from query arguments, leniently (bad values are ignored)."""
         return cls(
-            status=_member(SignalStatus, args.get("status", default_status)),
-            source=_member(SignalSource, args.get("source")),
-            market=_member(Market, args.get("market")),
-            category=_member(Category, args.get("category")),
+            status=lenient_enum(SignalStatus, args.get("status", default_status)),
+            source=lenient_enum(SignalSource, args.get("source")),
+            market=lenient_enum(Market, args.get("market")),
+            category=lenient_enum(Category, args.get("category")),
             q=(args.get("q") or "").strip()[:200],
-            received_from=_day(args.get("from")),
-            received_to=_day(args.get("to")),
+            received_from=lenient_date(args.get("from")),
+            received_to=lenient_date(args.get("to")),
         )
 
     def select(self, user: User) -> sa.Select:
@@ -57,15 +58,3 @@ class SignalFilters:
         return query.order_by(Signal.created_at.desc(), Signal.id.desc())
 
 
-def _member(enum_cls, value):
-    try:
-        return enum_cls(value) if value else None
-    except ValueError:
-        return None
-
-
-def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, date
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -57,18 +57,6 @@ def load_signal(signal_id: int) -> Signal:
     return signal
 
 
-def _member(enum_cls, value):
-    try:
-        return enum_cls(value) if value else None
-    except ValueError:
-        return None
-
-
-def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.get("")
