@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from casework import security, serving
 from casework.config import build_config
-from casework.edge import refuse_nul_characters
+from casework.edge import begins_deferred, refuse_nul_characters
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,7 +70,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """Foreign keys on, WAL journal, and a wait instead of an error on a busy file."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
-        # pysqlite's own transaction handling off: _sqlite_begin_immediate begins instead.
+        # pysqlite's own transaction handling off: _sqlite_begin begins instead.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # SQLite's busy handler is not fair: with eight busy workers on two cores one may
@@ -84,14 +84,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(connection) -> None:
+def _sqlite_begin(connection) -> None:
     """On SQLite take the write lock when a transaction begins, not at its first write.
 
     Concurrent writers then wait (busy_timeout) instead of failing with "database is
     locked", and the audit chain's head is read and extended by one writer at a time.
+    Reading requests begin deferred instead (a WAL snapshot that blocks nobody);
+    ``edge.unit_of_work`` leaves that snapshot before they write.
     """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = begins_deferred()
+        connection.info["casework_deferred"] = deferred
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 class DatabaseId(IntegerConverter):

@@ -23,15 +23,26 @@ class LeanCountPagination(SelectPagination):
     SQLAlchemy's own count selects every column, so SQLite reads every matching row)."""
 
     def _query_count(self) -> int:
-        select = self._query_args["select"]
-        lean = select.with_only_columns(sa.literal(1), maintain_column_froms=True)
-        sub = lean.order_by(None).subquery()
-        return self._query_args["session"].scalar(sa.select(sa.func.count()).select_from(sub))
+        known = self._query_args.get("known_count")
+        if known is not None:
+            return known
+        return lean_count(self._query_args["select"])
 
 
-def paginate(query, *, per_page: int, max_per_page: int) -> Pagination:
-    """Bad or out-of-range values fall back to the nearest sensible page, never an error."""
-    return LeanCountPagination(select=query, session=db.session,
+def lean_count(select: sa.Select) -> int:
+    """How many rows ``select`` finds, counted over its FROM and WHERE only."""
+    lean = select.with_only_columns(sa.literal(1), maintain_column_froms=True)
+    sub = lean.order_by(None).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(sub))
+
+
+def paginate(query, *, per_page: int, max_per_page: int, count: int | None = None
+             ) -> Pagination:
+    """Bad or out-of-range values fall back to the nearest sensible page, never an error.
+
+    ``count``: the number of rows ``query`` finds, when the caller knows it more cheaply.
+    """
+    return LeanCountPagination(select=query, session=db.session, known_count=count,
                                page=_bounded("page", 1, MAX_PAGE),
                                per_page=_bounded("per_page", per_page, max_per_page),
                                max_per_page=max_per_page, error_out=False, count=True)

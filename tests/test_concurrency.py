@@ -206,3 +206,64 @@ def test_a_writer_killed_mid_burst_loses_no_acknowledged_change(app, make, busy_
     assert restarted.returncode == 0, err[-2000:]
     assert out.count("ack after-") == 3
     assert verify_chain(app).ok
+
+
+# --- readers and the write lock -------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _other_writer(database_path):
+    """Another process's connection holding SQLite's write lock until the block ends (or
+    until the test commits it earlier)."""
+    connection = sqlite3.connect(database_path, isolation_level=None, check_same_thread=False)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    finally:
+        if connection.in_transaction:
+            connection.execute("COMMIT")
+        connection.close()
+
+
+@pytest.fixture
+def short_busy_wait(app, monkeypatch):
+    """Wait 3 s (not 30) for a busy database file: a request that queued behind the lock
+    would fail this test quickly instead of hanging it."""
+    import casework
+
+    monkeypatch.setattr(casework, "SQLITE_BUSY_TIMEOUT_MS", 3000)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_pages_are_read_while_another_process_holds_the_write_lock(
+        client, login_as, make, database_path, short_busy_wait):
+    case = make.case("mitigating")
+    login_as("program_manager")
+    with _other_writer(database_path):
+        for url in ("/cases", f"/cases/{case.key}", "/signals", "/dashboard",
+                    f"/cases?q={case.key}", "/account"):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+
+def test_a_download_waits_for_the_lock_and_is_audited_after_the_other_write(
+        app, client, login_as, make, database_path, short_busy_wait, query):
+    """A GET that writes (the audited PDF download) reads from a snapshot, then takes the
+    write lock, which another process holds and uses: it waits, sees that process's change
+    and records the download on top of it, with the chain intact."""
+    import threading
+
+    case = make.case("mitigating")
+    user = login_as("leadership")
+    count = sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "pdf_downloaded", AuditEvent.case_id == case.id)
+    with _other_writer(database_path) as other:
+        other.execute("UPDATE users SET name = ? WHERE email = ?", ("Changed Meanwhile",
+                                                                     user.email))
+        threading.Timer(0.5, other.execute, ("COMMIT",)).start()
+        response = client.get(f"/cases/{case.key}/summary.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert query(count)[0][0] == 1
+    assert verify_chain(app).ok

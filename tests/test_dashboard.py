@@ -321,3 +321,84 @@ def test_the_landscape_command_refuses_cleanly(runner, make, tmp_path, args, mes
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], lines
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_overdue_number_says_in_how_many_cases_and_links_to_them(
+        app, client, login_as, make, landscape_world):
+    from casework.cases.operations import add_action
+
+    with app.app_context():  # a second overdue action on a case that has one already
+        add_action(db.session.get(User, make.specialist.id),
+                   db.session.get(Case, landscape_world["high_at_de"].id), title="Also late",
+                   team="operations", owner="Jana Wolf",
+                   due=berlin_today() - timedelta(days=2), status="in_progress", outcome="")
+        db.session.commit()
+    login_as(make.pm)
+    page = client.get("/dashboard").text
+    value, link = metrics(page)["Overdue mitigation actions (now)"]
+    assert value == "3"  # two on one case, one on the restricted case
+    assert "in 2 cases" in page
+    assert int(COUNT.search(client.get(link).text).group(1)) == 2
+
+
+def test_a_change_shows_on_the_next_view(client, login_as, make, landscape_world):
+    """The counts are kept between views, but never past a change: any change to a case
+    or signal moves the audit chain's head, and with it what the counts are kept under."""
+    login_as(make.pm)
+    before = metrics(client.get("/dashboard").text)
+    assert metrics(client.get("/dashboard").text) == before  # kept: the same numbers
+    make.case("qualified", markets=["CH"], likelihood=5, impact=5)
+    make.signal(market="CH")
+    after = metrics(client.get("/dashboard").text)
+    assert int(after["Open now: Critical"][0]) == int(before["Open now: Critical"][0]) + 1
+    # The case was qualified from a signal of its own; and one more signal came in.
+    assert int(after["Signals in"][0]) == int(before["Signals in"][0]) + 2
+    assert int(after["Cases opened"][0]) == int(before["Cases opened"][0]) + 1
+
+
+def test_what_one_reader_may_see_is_not_shown_to_the_next(client, make, auth,
+                                                          landscape_world, query):
+    """The kept counts are per view: a program manager's (with the restricted case) are
+    never handed to leadership in the same process."""
+    auth.login(make.pm)
+    pm_open = int(metrics(client.get("/dashboard").text)["Open cases (now)"][0])
+    auth.logout()
+    auth.login(make.user("leadership"))
+    leadership_open = int(metrics(client.get("/dashboard").text)["Open cases (now)"][0])
+    assert leadership_open == pm_open - 1
+    assert leadership_open == expected_counts(query, market=None, sees_restricted=False)[
+        "Open cases (now)"]
+
+
+@pytest.mark.parametrize("first, last, stamps", [
+    # Summer time ends on 25 October 2026 (03:00 CEST -> 02:00 CET).
+    (date(2026, 10, 24), date(2026, 10, 27), [
+        "2026-10-23T21:59:00", "2026-10-23T22:00:00", "2026-10-24T21:59:59",
+        "2026-10-24T22:00:00", "2026-10-25T00:30:00", "2026-10-25T01:30:00",
+        "2026-10-25T22:59:00", "2026-10-25T23:00:00", "2026-10-27T22:59:59"]),
+    # Summer time begins on 29 March 2026 (02:00 CET -> 03:00 CEST).
+    (date(2026, 3, 28), date(2026, 3, 30), [
+        "2026-03-27T22:59:59", "2026-03-27T23:00:00", "2026-03-28T22:59:00", "2026-03-28T23:00:00",
+        "2026-03-29T00:59:00", "2026-03-29T01:00:00", "2026-03-29T21:59:00",
+        "2026-03-29T22:00:00", "2026-03-30T21:59:59", "2026-03-30T22:00:00"]),
+])
+def test_signals_count_on_their_local_day_across_a_clock_change(app, make, first, last,
+                                                                 stamps):
+    """The database buckets signals by day in Berlin time, also on the days the clocks
+    change; the expectation is computed here with Python's own time zone data."""
+    from casework.models.types import frozen_time
+    from casework.reports.figures import Period, landscape
+
+    berlin = ZoneInfo("Europe/Berlin")
+    moments = [datetime.fromisoformat(stamp).replace(tzinfo=ZoneInfo("UTC"))
+               for stamp in stamps]
+    for moment in moments:
+        with frozen_time(moment):
+            make.signal(source="news")
+    period = Period(first, last)
+    expected = [sum(1 for moment in moments if moment.astimezone(berlin).date() == day)
+                for day in period.each_day()]
+    with app.test_request_context():
+        figures = landscape(db.session.get(User, make.pm.id), period, today=last)
+    assert dict(figures.signals_by_day)["news"] == expected
+    assert sum(expected) < len(moments)  # some fall outside the period, on either side

@@ -1,5 +1,7 @@
 """Restricted cases: only the owner and managers see them, anywhere; others get 404."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -80,3 +82,36 @@ def test_the_operation_refuses_a_specialist(app, make):
         with pytest.raises(PermissionDenied):
             update_case(owner, db.session.get(Case, case.id), expected_version=None,
                         restricted=True)
+
+
+@pytest.mark.parametrize("who", ["owner", "other_specialist", "leadership", "program_manager"])
+@pytest.mark.parametrize("args", ["market=DE", "market=AT", "surface=messages",
+                                  "surface=live", "market=DE&state=assigned"])
+def test_queue_counts_by_market_and_surface_leave_out_what_the_reader_may_not_see(
+        restricted_case, make, client, login_as, who, args):
+    """With one market or surface filter the queue counts from the index of that link table;
+    the number must still be the cases the reader sees, in the page and in the API."""
+    make.case("mitigating", markets=["DE", "AT"], surfaces=["live", "messages"])
+    make.case("qualified", markets=["AT"], surfaces=["live"])
+    user = login_as({"owner": make.specialist, "program_manager": make.pm}.get(
+        who, "policy_specialist" if who == "other_specialist" else who))
+    page = client.get(f"/cases?{args}&per_page=100").text
+    listed = len(set(re.findall(r'href="/cases/(RISK-\d{4}-\d+)"', page)))
+    sees_restricted = who in ("owner", "program_manager")
+    in_filter = {"market=DE": 2, "market=AT": 2, "surface=messages": 2, "surface=live": 2,
+                 "market=DE&state=assigned": 1}[args]
+    restricted_matches = args != "market=AT" and args != "surface=live"
+    expected = in_filter - (1 if restricted_matches and not sees_restricted else 0)
+    assert listed == expected
+    assert f"{expected} case" in page
+    # The API's list counts the same way.
+    from casework.api.tokens import create_token
+    from casework.extensions import db
+    from casework.models import User
+
+    with client.application.app_context():
+        _token, secret = create_token(None, db.session.get(User, user.id), "count check")
+        db.session.commit()
+    answer = client.get(f"/api/v1/cases?{args}",
+                        headers={"Authorization": f"Bearer {secret}"}).get_json()
+    assert answer["total"] == expected

@@ -256,6 +256,7 @@ def document() -> dict:
             409, 415, 422, body=_ref("Duplicate"), params=[PATH_ID], tag=sig)},
         "/cases": {"get": _op("The case queue", _ref("CasePage"), 422, params=[
             _query("state", _enum(CaseState)), _query("market", _enum(Market)),
+            _query("surface", _enum(Surface)),
             _query("category", _enum(Category)), _query("band", _enum(Band)),
             _query("owner", STR, "An e-mail address, 'me' or 'none'"),
             _query("q", STR, "Text in the key or title"),

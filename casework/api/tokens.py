@@ -62,7 +62,9 @@ def user_for_secret(secret: str) -> tuple[ApiToken, User] | None:
     """The token and its user for a presented secret, when it may be used."""
     if not secret.startswith("cw_") or len(secret) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    # Every API request asks: the token and its user in one query.
+    token = db.session.scalar(sa.select(ApiToken).options(sa.orm.joinedload(ApiToken.user))
+                              .where(ApiToken.token_hash == hash_token(secret)))
     if token is None or not token.is_usable:
         return None
     return token, token.user

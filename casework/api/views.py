@@ -43,6 +43,7 @@ from casework.vocabulary import (
     Resolution,
     SignalSource,
     SignalStatus,
+    Surface,
     TransitionAction,
 )
 from casework.workflow import TransitionInput
@@ -108,8 +109,8 @@ def require(allowed: bool, message: str | None = None) -> None:
         raise ApiError(403, message or _("Your role does not allow this."))
 
 
-def paginate(query):
-    return pagination.paginate(query, per_page=20, max_per_page=MAX_PER_PAGE)
+def paginate(query, count: int | None = None):
+    return pagination.paginate(query, per_page=20, max_per_page=MAX_PER_PAGE, count=count)
 
 
 # --- signals ------------------------------------------------------------------------------
@@ -261,10 +262,11 @@ def list_cases():
                        {"sort": [_("Use one of: severity, updated, created.")]})
     filters = CaseFilters(
         state=query_choice("state", CaseState), market=query_choice("market", Market),
+        surface=query_choice("surface", Surface),
         category=query_choice("category", Category), band=query_choice("band", Band),
         owner=owner, q=request.args.get("q", "").strip()[:200], sort=sort,
     )
-    page = paginate(filters.select(actor()))
+    page = paginate(filters.select(actor()), filters.count(actor()))
     return jsonify(out.page_json(page, out.case_summary_json))
 
 

@@ -70,7 +70,7 @@ def load_case(key: str) -> Case:
 def queue():
     filters = CaseFilters.from_args(request.args)
     page = paginate(filters.select(actor()), per_page=current_app.config["PER_PAGE"],
-                    max_per_page=100)
+                    max_per_page=100, count=filters.count(actor()))
     return render_template(
         "cases/queue.html", page=page, filters=filters,
         owner_choices=[("", _("Anyone")), ("mine", _("Mine")), ("none", _("Nobody yet"))]

@@ -88,6 +88,10 @@ class Case(db.Model):
         sa.Index("ix_cases_state_closed", "state", "closed_at"),
         # The few restricted cases, which a signal list must leave out for most readers.
         sa.Index("ix_cases_restricted_owner", "restricted", "owner_id"),
+        # One owner's cases ("mine") in each of the queue's orders, however many they own.
+        sa.Index("ix_cases_owner_score", "owner_id", "score", "updated_at"),
+        sa.Index("ix_cases_owner_updated", "owner_id", "updated_at"),
+        sa.Index("ix_cases_owner_created", "owner_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +109,7 @@ class Case(db.Model):
     state: Mapped[CaseState] = mapped_column(enum_column(CaseState), default=CaseState.QUALIFIED)
     resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution))
     dismissal_reason: Mapped[str | None] = mapped_column(sa.Text)
-    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     # Who last submitted the case for review: they may not review it (four eyes).
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -7,16 +7,21 @@ counts in the numbers of someone who may not see it.
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+import threading
+from collections import Counter, OrderedDict, defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 
+from casework.audit.chain import HEAD_ID
 from casework.cases.queries import (
+    case_is_open,
+    day_range_utc,
     in_days,
     local_today,
     visible_cases,
@@ -26,6 +31,7 @@ from casework.errors import ValidationFailed
 from casework.extensions import db
 from casework.models import (
     AuditEvent,
+    AuditHead,
     Case,
     CaseMarket,
     CaseSurface,
@@ -34,7 +40,7 @@ from casework.models import (
     User,
 )
 from casework.models.action import PENDING_ACTION_STATUSES
-from casework.models.case import OPEN_STATES
+from casework.permissions import can_see_restricted
 from casework.vocabulary import (
     Band,
     CaseState,
@@ -127,31 +133,6 @@ class Flows:
 
 
 @dataclass
-class Landscape:
-    period: Period
-    today: date
-    flows: Flows
-    previous: Flows
-    open_by_band: dict[Band, int]
-    overdue_actions: int
-    signals_by_day: list[tuple[SignalSource, list[int]]]
-    open_by_category_market: dict[tuple[Category, Market], int]
-    open_by_surface: list[tuple[Surface, int]]
-    top_open: list[Case]
-    closed: list[Case]
-    closed_total: int
-    emerging: list[Emerging] = field(default_factory=list)
-
-    @property
-    def open_total(self) -> int:
-        return sum(self.open_by_band.values())
-
-    @property
-    def markets(self) -> list[Market]:
-        return [self.period.market] if self.period.market else list(Market)
-
-
-@dataclass
 class Emerging:
     category: Category
     count: int
@@ -231,67 +212,148 @@ def _as_utc(value) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _local_day(moment: datetime, zone: ZoneInfo) -> date:
-    return moment.astimezone(zone).date()
+@dataclass(frozen=True)
+class Counts:
+    """The counted part of a landscape: plain numbers, safe to keep between requests."""
+
+    flows: Flows
+    previous: Flows
+    open_by_band: dict[Band, int]
+    overdue_actions: int
+    overdue_cases: int
+    signals_by_day: list[tuple[SignalSource, list[int]]]
+    open_by_category_market: dict[tuple[Category, Market], int]
+    open_by_surface: list[tuple[Surface, int]]
+    emerging: list[Emerging]
+
+
+@dataclass(frozen=True)
+class Landscape(Counts):
+    """The counts, and the cases listed with them, for a period as one reader sees it."""
+
+    period: Period
+    today: date
+    key: tuple  # the state the counts were taken in (see _state_key)
+    top_open: list[Case]
+    closed: list[Case]
+    closed_total: int
+
+    @property
+    def open_total(self) -> int:
+        return sum(self.open_by_band.values())
+
+    @property
+    def markets(self) -> list[Market]:
+        return [self.period.market] if self.period.market else list(Market)
 
 
 def landscape(user: User, period: Period, *, today: date | None = None) -> Landscape:
     """Every figure of the dashboard and the Lagebericht for ``period``, as ``user`` sees it."""
     today = today or local_today()
-    zone = ZoneInfo(str(get_timezone()))
-    market = period.market
-    scope = _case_scope(user, market)
-    is_open = Case.state.in_(OPEN_STATES)
-
-    by_score = db.session.execute(
-        sa.select(Case.score, sa.func.count()).where(*scope, is_open).group_by(Case.score)).all()
-    open_by_band = dict.fromkeys(Band, 0)
-    for score, count in by_score:
-        open_by_band[band_for(score)] += count
-
-    overdue = _count(sa.select(MitigationAction.id).join(Case).where(
-        *scope, MitigationAction.status.in_(PENDING_ACTION_STATUSES),
-        MitigationAction.due < today))
-
-    category_market = sa.select(Case.category, CaseMarket.market, sa.func.count()).join(
-        CaseMarket, CaseMarket.case_id == Case.id).where(*scope, is_open)
-    if market:
-        category_market = category_market.where(CaseMarket.market == market)
-    open_by_category_market = {
-        (category, case_market): count for category, case_market, count in db.session.execute(
-            category_market.group_by(Case.category, CaseMarket.market)).all()}
-
-    surfaces = dict(db.session.execute(
-        sa.select(CaseSurface.surface, sa.func.count()).join(Case, CaseSurface.case_id == Case.id)
-        .where(*scope, is_open).group_by(CaseSurface.surface)).all())
+    scope = _case_scope(user, period.market)
+    is_open = case_is_open()
+    key = _state_key(user, period, today)
+    counted = remember("landscapes", key, lambda: _count_landscape(user, period, today))
 
     top_open = list(db.session.scalars(
         sa.select(Case).where(*scope, is_open)
         .options(sa.orm.joinedload(Case.owner))
         .order_by(Case.score.desc(), Case.updated_at.desc(), Case.id.desc()).limit(TOP_RISKS)))
-
     closed_query = sa.select(Case).where(*scope, Case.state == CaseState.CLOSED,
                                          in_days(Case.closed_at, period.first, period.last))
-    closed_total = _count(closed_query)
     closed = list(db.session.scalars(
         closed_query.order_by(Case.closed_at.desc(), Case.id.desc()).limit(CLOSED_LISTED)))
+    return Landscape(**vars(counted), period=period, today=today, key=key,
+                     top_open=top_open, closed=closed, closed_total=counted.flows.cases_closed)
+
+
+# Counting the landscape reads every open case and a few weeks of signals: the counts are
+# kept per database state (the audit chain's head: every change to a case, a signal or a
+# user moves it), reader's view, period and day, so a figure is never stale, yet the same
+# dashboard is not counted again until something changes.
+_REMEMBERED = 64
+_remember_lock = threading.Lock()
+
+
+def remember(store: str, key: tuple, compute):
+    """``compute()``, or what it gave before for ``key`` in this application's ``store``
+    (the latest few dozen results, kept in this process's memory only)."""
+    kept: OrderedDict = current_app.extensions.setdefault(f"casework_{store}", OrderedDict())
+    with _remember_lock:
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    value = compute()
+    with _remember_lock:
+        kept[key] = value
+        while len(kept) > _REMEMBERED:
+            kept.popitem(last=False)
+    return value
+
+
+def _state_key(user: User, period: Period, today: date) -> tuple:
+    """What the landscape's counts depend on: the data (the chain's head), what the reader
+    may see, the period, the day and the time zone."""
+    head = db.session.execute(
+        sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)).first()
+    view = "all" if can_see_restricted(user) else f"user:{user.id}"
+    return (tuple(head) if head else None, view, period, today, str(get_timezone()))
+
+
+def _count_landscape(user: User, period: Period, today: date) -> Counts:
+    market = period.market
+    # The open cases first (a small share of all; the state index finds them), then what
+    # hangs off them: the planner would otherwise walk a whole index in GROUP BY order.
+    open_cases = (sa.select(Case.id, Case.category, Case.score)
+                  .where(*_case_scope(user, market), case_is_open())
+                  .cte("open_cases").prefix_with("MATERIALIZED"))
+
+    open_by_band = dict.fromkeys(Band, 0)
+    for score, count in db.session.execute(
+            sa.select(open_cases.c.score, sa.func.count()).group_by(open_cases.c.score)):
+        open_by_band[band_for(score)] += count
+
+    # Pending actions past their due day, on any case the reader sees (as the queue's
+    # "overdue" filter lists them).
+    overdue_actions, overdue_cases = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(MitigationAction.case_id)))
+        .join(Case, Case.id == MitigationAction.case_id)
+        .where(*_case_scope(user, market), MitigationAction.status.in_(PENDING_ACTION_STATUSES),
+               MitigationAction.due < today)).one()
+
+    category_market = (
+        sa.select(open_cases.c.category, CaseMarket.market, sa.func.count())
+        .join(CaseMarket, CaseMarket.case_id == open_cases.c.id)
+        .group_by(open_cases.c.category, CaseMarket.market))
+    if market:
+        category_market = category_market.where(CaseMarket.market == market)
+    open_by_category_market = {
+        (Category(category), Market(case_market)): count
+        for category, case_market, count in db.session.execute(category_market)}
+
+    surfaces = {Surface(surface): count for surface, count in db.session.execute(
+        sa.select(CaseSurface.surface, sa.func.count())
+        .join(open_cases, open_cases.c.id == CaseSurface.case_id)
+        .group_by(CaseSurface.surface))}
 
     # Signals of this period and of the baseline periods before it, counted by local day.
     baseline_start = period.shifted(EMERGING_BASELINE_PERIODS).first
+    day = local_day(Signal.created_at, baseline_start, period.last)
     rows = db.session.execute(
-        sa.select(Signal.created_at, Signal.source, Signal.category)
+        sa.select(day, Signal.source, Signal.category, sa.func.count())
         .where(*_signal_scope(user, market), in_days(Signal.created_at, baseline_start,
-                                                     period.last))).all()
-    days = period.each_day()
+                                                     period.last))
+        .group_by(day, Signal.source, Signal.category))
+    first = period.first.isoformat()
     per_day: dict[SignalSource, Counter] = defaultdict(Counter)
     current, earlier = Counter(), Counter()
-    for created, source, category in rows:
-        day = _local_day(created, zone)
-        if day >= period.first:
-            per_day[source][day] += 1
-            current[category] += 1
+    for day_text, source, category, count in rows:
+        if str(day_text) >= first:
+            per_day[SignalSource(source)][str(day_text)] += count
+            current[Category(category)] += count
         else:
-            earlier[category] += 1
+            earlier[Category(category)] += count
+    days = [day.isoformat() for day in period.each_day()]
     signals_by_day = [(source, [per_day[source][day] for day in days]) for source in SignalSource]
 
     emerging = [Emerging(category, current[category],
@@ -300,12 +362,58 @@ def landscape(user: User, period: Period, *, today: date | None = None) -> Lands
     emerging = sorted((e for e in emerging if e.rise > 0),
                       key=lambda e: (-e.rise, -e.count, e.category.value))[:EMERGING_LISTED]
 
-    return Landscape(
-        period=period, today=today,
+    return Counts(
         flows=flows(user, period), previous=flows(user, period.shifted(1)),
-        open_by_band=open_by_band, overdue_actions=overdue,
-        signals_by_day=signals_by_day,
+        open_by_band=open_by_band, overdue_actions=overdue_actions,
+        overdue_cases=overdue_cases, signals_by_day=signals_by_day,
         open_by_category_market=open_by_category_market,
         open_by_surface=[(surface, surfaces.get(surface, 0)) for surface in Surface],
-        top_open=top_open, closed=closed, closed_total=closed_total, emerging=emerging,
+        emerging=emerging,
     )
+
+
+def local_day(column, first: date, last: date) -> sa.ColumnElement:
+    """``column`` (a UTC timestamp on the local days ``first`` to ``last``) as its day in
+    the users' time zone, text ``YYYY-MM-DD``, computed by the database.
+
+    PostgreSQL converts with its own zone data; SQLite, which has none, adds the zone's
+    offset, switching offsets at the daylight-saving changes within the days asked for.
+    """
+    zone_name = str(get_timezone())
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone(zone_name, column), "YYYY-MM-DD")
+    start, end = day_range_utc(first, last)
+    changes = _offset_changes(ZoneInfo(zone_name), start, end)
+    (_since, offset), *later = changes
+    if not later:
+        return sa.func.date(column, _minutes(offset))
+    whens = []
+    for (_since, offset), (until, _next) in zip(changes, later, strict=False):
+        whens.append((column < until, sa.func.date(column, _minutes(offset))))
+    return sa.case(*whens, else_=sa.func.date(column, _minutes(later[-1][1])))
+
+
+def _minutes(offset: timedelta) -> str:
+    return f"{int(offset.total_seconds() // 60):+d} minutes"
+
+
+def _offset_changes(zone: ZoneInfo, start: datetime, end: datetime
+                    ) -> list[tuple[datetime, timedelta]]:
+    """From ``start`` to ``end`` (UTC): each moment the zone's UTC offset changes, with the
+    offset from then on (the first entry: ``start`` and its offset)."""
+    def offset(moment: datetime) -> timedelta:
+        return moment.astimezone(zone).utcoffset()
+
+    changes = [(start, offset(start))]
+    day, step = timedelta(days=1), timedelta(minutes=15)
+    moment = start
+    while moment < end:
+        following = min(moment + day, end)
+        if offset(following) != changes[-1][1]:
+            # Somewhere in this day: find the quarter hour it happened at.
+            at = moment
+            while offset(at) == changes[-1][1]:
+                at += step
+            changes.append((at, offset(at)))
+        moment = following
+    return changes

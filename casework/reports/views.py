@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from casework import permissions
@@ -13,7 +14,7 @@ from casework.cases.views import load_case
 from casework.edge import actor, require, unit_of_work
 from casework.errors import ValidationFailed
 from casework.reports import documents, formatting, operations
-from casework.reports.figures import Period, landscape
+from casework.reports.figures import Period, landscape, remember
 from casework.reports.summary import Audience
 from casework.vocabulary import Market, choices, label
 
@@ -90,9 +91,12 @@ def dashboard():
     require(permissions.can_view_dashboard(actor()))
     period, error = _period_or_error()
     figures = landscape(actor(), period)
+    # The charts are drawn once per state of the counts and language, like the counts.
+    charts = remember("dashboard_charts", (figures.key, str(get_locale())),
+                      lambda: documents.landscape_charts(figures, _links(period)))
     return render_template(
         "reports/dashboard.html", figures=figures, period=period, error=error,
-        charts=documents.landscape_charts(figures, _links(period)),
+        charts=charts,
         market_choices=choices(Market, blank=_("All markets (DACH)")),
         presets=_presets(period),
     ), (422 if error else 200)

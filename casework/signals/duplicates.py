@@ -16,10 +16,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from casework import search
-from casework.cases.queries import visible_cases, visible_signals
+from casework.cases.queries import case_is_open, visible_cases, visible_signals
 from casework.extensions import db
 from casework.models import Case, CaseMarket, Signal, User
-from casework.models.case import OPEN_STATES
 from casework.vocabulary import SignalStatus
 
 CANDIDATES = 300
@@ -110,7 +109,7 @@ def possible_duplicates(signal: Signal, user: User, *, limit: int = 5) -> list[S
                              "similar_text", score))
 
     case_query = sa.select(Case).where(
-        Case.state.in_(OPEN_STATES), Case.category == signal.category,
+        case_is_open(), Case.category == signal.category,
         sa.exists().where(CaseMarket.case_id == Case.id, CaseMarket.market == signal.market),
         Case.id != (signal.case_id or 0), visible_cases(user),
     )
