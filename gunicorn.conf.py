@@ -35,3 +35,12 @@ logconfig_dict = {
 os.environ.setdefault("CASEWORK_LOG_FORMAT", "json")
 # Behind a load balancer that terminates TLS: trust its X-Forwarded-* headers only from
 # the addresses in FORWARDED_ALLOW_IPS (gunicorn reads that variable itself).
+
+
+def post_worker_init(worker):
+    """Once the app is loaded in a worker, move everything alive now (modules, templates,
+    the app) out of the cyclic garbage collector's sight: each collection then walks only
+    what requests create, not the whole worker."""
+    import gc
+
+    gc.freeze()

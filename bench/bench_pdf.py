@@ -220,7 +220,8 @@ def measure(path: Path, big_key: str) -> None:
         case = db.session.scalar(sa.select(Case).where(Case.key == big_key))
         shown = build_summary(case, Audience.INTERNAL, generated_by="", now=case.updated_at)
         contents = (f"{len(case.signals)} signals, {len(case.actions)} actions, "
-                    f"{len(shown.timeline)} audit events")
+                    f"{len(shown.timeline) + shown.earlier_events} audit events "
+                    f"({len(shown.timeline)} of them printed)")
 
     rss_end = _rss_now()
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

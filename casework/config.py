@@ -40,6 +40,12 @@ def load_secret_key(instance_path: str, database: str = "sqlite://") -> str:
     return key_file.read_text().strip()
 
 
+def _env_count(name: str) -> int:
+    """A count from the environment (0 when unset or not a number)."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else 0
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value.isdigit() and int(value) > 0 else default
@@ -62,6 +68,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        # How many proxies (load balancers) stand in front of the app: their X-Forwarded-For,
+        # -Proto, -Host and -Port headers are believed, so that login throttling counts the
+        # real client's address and secure cookies know the request came over HTTPS. 0 (no
+        # proxy): those headers are ignored, as anyone could send them.
+        "TRUSTED_PROXY_HOPS": _env_count("CASEWORK_TRUSTED_PROXIES"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         # Bodies and uploads larger than this are refused with 413 before they are read.

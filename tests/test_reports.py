@@ -478,3 +478,103 @@ def test_every_pdf_carries_the_audit_head(app, client, login_as, make):
     assert f"head hash {head.hash}" in text.replace("\n", "")
     landscape, _pages = pdf_text(client.get("/dashboard/landscape.pdf").data)
     assert "Audit trail at generation" in landscape
+
+
+# --- A compact summary (it must render fast: issue 4) ---------------------------------------
+
+def test_a_signal_prints_a_line_of_its_description_and_its_link(app, client, login_as, make):
+    from casework.models import Signal
+    from casework.signals.operations import attach_to_case
+
+    case = make.case("mitigating")
+    description = "Anfang der Beschreibung. " + "Mittelteil " * 40 + "Schlusswort-Quokka"
+    signal_id = make.signal(title="Koordinierte Clips", description=description,
+                            url="https://evidence.example.org/clip/17")
+    with app.app_context():
+        attach_to_case(db.session.get(User, make.pm.id), db.session.get(Signal, signal_id),
+                       db.session.get(Case, case.id))
+        db.session.commit()
+    login_as(make.pm)
+    internal, _pages = pdf_text(client.get(f"/cases/{case.key}/summary.pdf").data)
+    assert f"#{signal_id} · Koordinierte Clips" in internal
+    assert "Anfang der Beschreibung. Mittelteil" in internal and "…" in internal
+    assert "Schlusswort-Quokka" not in internal  # the rest is in Casework
+    assert "Link: https://evidence.example.org/clip/17" in internal
+    partner, _pages = pdf_text(client.get(f"/cases/{case.key}/summary.pdf?audience=partner").data)
+    assert "Koordinierte Clips" in partner
+    assert "Anfang der Beschreibung" not in partner and "evidence.example.org" not in partner
+
+
+def test_evidence_is_a_line_of_the_description_then_the_link():
+    from casework.reports.summary import EXCERPT_LENGTH, evidence
+
+    text = evidence("Erster Satz.\n\nZweiter   Satz " + "lang " * 40, "https://x.example/1\n2")
+    excerpt, link = text.split("\n")
+    assert excerpt.startswith("Erster Satz. Zweiter Satz lang") and excerpt.endswith("lang…")
+    assert len(excerpt) <= EXCERPT_LENGTH
+    assert link == "Link: https://x.example/1 2"
+    assert evidence("Kurz.", None) == "Kurz."
+    assert evidence(None, None) == ""
+
+
+def test_a_timeline_line_reads_as_one_line():
+    from casework.reports.summary import TimelineLine
+
+    line = TimelineLine(when=None, who="Paula Programm", verb="assigned the case",
+                        changes=[("State", "Qualified", "Assigned"), ("Owner", "", "Sven")],
+                        note="Sven knows the market")
+    assert line.details == "Sven knows the market; State: Qualified → Assigned; Owner: Sven"
+    assert TimelineLine(when=None, who="x", verb="commented", changes=[]).details == ""
+
+
+def test_the_summary_prints_the_timeline_as_who_did_what(client, login_as, make, closed_case):
+    login_as(make.pm)
+    text, _pages = pdf_text(client.get(f"/cases/{closed_case.key}/summary.pdf").data)
+    assert "Paula Programm opened the case" in text
+    assert "Paula Programm assigned the case · State: Qualified → Assigned" in text
+
+
+def test_the_heat_map_is_drawn_as_an_svg(app):
+    import base64
+
+    from casework.reports import charts
+    from casework.reports.documents import svg_image
+
+    svg = charts.severity_heatmap(4, 2)
+    image = str(svg_image(svg, 'Heat "map" <b>'))
+    prefix = '<img src="data:image/svg+xml;base64,'
+    assert image.startswith(prefix)
+    data = image[len(prefix):image.index('"', len(prefix))]
+    assert base64.b64decode(data).decode() == str(svg)
+    assert 'alt="Heat &#34;map&#34; &lt;b&gt;"' in image
+
+
+def test_the_heat_map_is_in_the_pdf(client, login_as, make):
+    case = make.case("assigned")
+    login_as(make.pm)
+    text, _pages = pdf_text(client.get(f"/cases/{case.key}/summary.pdf").data)
+    assert "Likelihood →" in text and "Impact →" in text  # the SVG's own labels
+
+
+def test_the_collector_is_held_off_only_while_a_pdf_is_made():
+    import gc
+
+    from casework.reports.rendering import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer PDF is still being made
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("renderer fault")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # off before, so off after
+    finally:
+        gc.enable()

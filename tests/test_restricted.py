@@ -115,3 +115,36 @@ def test_queue_counts_by_market_and_surface_leave_out_what_the_reader_may_not_se
     answer = client.get(f"/api/v1/cases?{args}",
                         headers={"Authorization": f"Bearer {secret}"}).get_json()
     assert answer["total"] == expected
+
+
+@pytest.mark.parametrize("who", ["owner", "other_specialist", "leadership", "program_manager"])
+@pytest.mark.parametrize("args", ["status=all", "status=qualified", "status=all&market=DE",
+                                  "status=new"])
+def test_inbox_counts_leave_out_signals_of_restricted_cases(
+        restricted_case, make, client, login_as, who, args):
+    """The inbox counts what a manager sees less the signals of hidden restricted cases;
+    the number must be what this reader is shown, in the page and in the API."""
+    make.signal(market="DE")
+    make.signal(market="AT")
+    make.case("assigned", markets=["DE"])  # qualified from a signal of its own
+    user = login_as({"owner": make.specialist, "program_manager": make.pm}.get(
+        who, "policy_specialist" if who == "other_specialist" else who))
+    sees_restricted = who in ("owner", "program_manager")
+    # The restricted case's signal is qualified, in DE; so is the other case's.
+    expected = {"status=all": 4, "status=qualified": 2, "status=all&market=DE": 3,
+                "status=new": 2}[args]
+    if not sees_restricted and args != "status=new":
+        expected -= 1
+    page = client.get(f"/signals?{args}&per_page=100").text
+    assert len(set(re.findall(r'href="/signals/(\d+)"', page))) == expected
+    assert f"{expected} signal" in page
+    from casework.api.tokens import create_token
+    from casework.extensions import db
+    from casework.models import User
+
+    with client.application.app_context():
+        _token, secret = create_token(None, db.session.get(User, user.id), "count check")
+        db.session.commit()
+    answer = client.get(f"/api/v1/signals?{args.replace('status=all', '')}",
+                        headers={"Authorization": f"Bearer {secret}"}).get_json()
+    assert answer["total"] == expected

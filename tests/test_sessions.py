@@ -366,3 +366,27 @@ def test_admins_see_the_head_hash_of_the_audit_trail(app, client, make, login_as
     page = client.get("/users").text
     assert head.hash in page
     assert f"{head.count} events" in page
+
+
+@pytest.mark.parametrize("hops, counted_as", [(0, "127.0.0.1"), (1, "198.51.100.23")])
+def test_throttling_counts_the_client_behind_a_trusted_proxy(database_url, make, hops,
+                                                             counted_as):
+    """Behind a load balancer (CASEWORK_TRUSTED_PROXIES=1) the client's address comes from
+    X-Forwarded-For; without one that header is anybody's say and is ignored."""
+    make.pm  # noqa: B018  (the users exist before this second app starts)
+    behind = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                         "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
+                         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                         "TRUSTED_PROXY_HOPS": hops})
+    try:
+        client = behind.test_client()
+        response = client.post("/login", data={"email": make.pm.email,
+                                               "password": "wrong-password-123"},
+                               headers={"X-Forwarded-For": "198.51.100.23",
+                                        "X-Forwarded-Proto": "https"})
+        assert response.status_code == 401
+        with behind.app_context():
+            assert db.session.scalars(sa.select(LoginFailure.remote_addr)).all() == [counted_as]
+    finally:
+        with behind.app_context():
+            db.engine.dispose()

@@ -153,7 +153,7 @@ def list_signals():
         category=query_choice("category", Category),
         q=request.args.get("q", "").strip()[:200],
     )
-    page = paginate(filters.select(actor()))
+    page = paginate(filters.select(actor()), filters.count(actor()))
     return jsonify(out.page_json(page, out.signal_json))
 
 

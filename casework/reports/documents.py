@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from casework.models import Case, User
 from casework.models.types import utcnow
 from casework.reports import charts
 from casework.reports.figures import Landscape, Period, landscape
-from casework.reports.rendering import render_pdf
+from casework.reports.rendering import collector_paused, render_pdf
 from casework.reports.summary import Audience, CaseSummary, build_summary
 from casework.vocabulary import Category
 
@@ -19,10 +22,19 @@ def summary_pdf(case: Case, audience: Audience, *, generated_by: str) -> tuple[b
 
     :raise RenderFailed: the renderer failed.
     """
-    summary = build_summary(case, audience, generated_by=generated_by, now=utcnow())
-    pdf = render_pdf("pdf/summary.html", summary=summary, case=case,
-                     heatmap=charts.severity_heatmap(case.likelihood, case.impact))
+    with collector_paused():
+        summary = build_summary(case, audience, generated_by=generated_by, now=utcnow())
+        heatmap = charts.severity_heatmap(case.likelihood, case.impact)
+        pdf = render_pdf("pdf/summary.html", summary=summary, case=case,
+                         heatmap=svg_image(heatmap, _("Severity heat map")))
     return pdf, summary
+
+
+def svg_image(svg: Markup, alt: str) -> Markup:
+    """An SVG as an <img> of a data: URL: drawn the same, but its shapes are not elements
+    of the document that every style rule is matched against."""
+    data = base64.b64encode(str(svg).encode("utf-8")).decode("ascii")
+    return Markup('<img src="data:image/svg+xml;base64,{}" alt="{}">').format(data, alt)
 
 
 def summary_filename(case: Case, audience: Audience) -> str:

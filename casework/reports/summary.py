@@ -37,6 +37,8 @@ PARTNER_HIDDEN_FIELDS = frozenset({
     "name", "dismissal_reason", "duplicate_of_signal",
 })
 PARTNER_HIDDEN_ENTITIES = frozenset({"comment"})
+# A signal's description is evidence: the summary shows its first line's worth only.
+EXCERPT_LENGTH = 80
 EMAIL = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+\.[A-Za-z]{2,}")
 
 
@@ -59,6 +61,15 @@ class Redactor:
         return text
 
 
+def evidence(description: str | None, url: str | None) -> str:
+    """A signal's description cut to a line, and its link, as lines of one text."""
+    flat = " ".join((description or "").split())
+    if len(flat) > EXCERPT_LENGTH:
+        flat = flat[:EXCERPT_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" .,;:") + "…"
+    link = f"{_('Link')}: {' '.join(url.split())}" if url else ""
+    return "\n".join(line for line in (flat, link) if line)
+
+
 @dataclass
 class TimelineLine:
     when: datetime
@@ -67,6 +78,13 @@ class TimelineLine:
     changes: list[tuple[str, str, str]]
     note: str = ""
     milestone: bool = False  # opened, a workflow step, a review
+
+    @property
+    def details(self) -> str:
+        """The note and the changes as one run of text: one line for most events."""
+        changes = [f"{name}: {before} → {after}" if before else f"{name}: {after}"
+                   for name, before, after in self.changes]
+        return "; ".join([self.note, *changes] if self.note else changes)
 
 
 # A printed summary carries the story, not every keystroke: every milestone and the most
@@ -77,17 +95,21 @@ MILESTONES = frozenset({("case", "created"), ("review", "created"),
                         *(("case", action.value) for action in TransitionAction)})
 
 
-def shorten(lines: list[TimelineLine], limit: int = TIMELINE_LIMIT) -> tuple[list, int]:
-    """The lines to print, oldest first, and how many were left out."""
-    if len(lines) <= limit:
-        return lines, 0
-    keep = {i for i, line in enumerate(lines) if line.milestone}
-    for i in range(len(lines) - 1, -1, -1):
+def is_milestone(event: AuditEvent) -> bool:
+    return (event.entity_type, event.action) in MILESTONES
+
+
+def shorten(events: list[AuditEvent], limit: int = TIMELINE_LIMIT) -> tuple[list, int]:
+    """The events to print, oldest first, and how many were left out."""
+    if len(events) <= limit:
+        return events, 0
+    keep = {i for i, event in enumerate(events) if is_milestone(event)}
+    for i in range(len(events) - 1, -1, -1):
         if len(keep) >= limit:
             break
         keep.add(i)
-    kept = [line for i, line in enumerate(lines) if i in keep]
-    return kept, len(lines) - len(kept)
+    kept = [event for i, event in enumerate(events) if i in keep]
+    return kept, len(events) - len(kept)
 
 
 @dataclass
@@ -184,12 +206,15 @@ def _person(user: User | None, partner: bool) -> str:
 
 
 def _timeline(events: list[AuditEvent], partner: bool,
-              redact: Redactor) -> list[TimelineLine]:
+              redact: Redactor) -> tuple[list[TimelineLine], int]:
+    """The printed timeline and how many events it leaves out. Only the printed events are
+    described: describing all of a long trail took longer than the rest of the summary."""
+    if partner:
+        events = [event for event in events if event.entity_type not in PARTNER_HIDDEN_ENTITIES]
+    events, left_out = shorten(events)
     names = dict(db.session.execute(sa.select(User.email, User.name)).all())
     lines = []
     for event in events:
-        if partner and event.entity_type in PARTNER_HIDDEN_ENTITIES:
-            continue
         shown = event
         if partner:
             # describe() reads only these attributes; partners get a copy without the
@@ -204,9 +229,9 @@ def _timeline(events: list[AuditEvent], partner: bool,
             changes=[(c.field, redact(c.before) if partner else c.before,
                       redact(c.after) if partner else c.after) for c in entry.changes],
             note="" if partner else (event.note or ""),
-            milestone=(event.entity_type, event.action) in MILESTONES,
+            milestone=is_milestone(event),
         ))
-    return lines
+    return lines, left_out
 
 
 def build_summary(case: Case, audience: Audience, *, generated_by: str,
@@ -225,7 +250,7 @@ def build_summary(case: Case, audience: Audience, *, generated_by: str,
         "market": s.market.value, "surface": label(s.surface) if s.surface else "",
         "received": s.created_at, "observed": s.observed_at,
         # Descriptions and links point at the evidence: internal only.
-        "description": "" if partner else s.description, "url": "" if partner else s.url,
+        "evidence": "" if partner else evidence(s.description, s.url),
     } for s in case.signals]
     actions = [{
         "title": text(a.title), "team": label(a.team),
@@ -239,7 +264,7 @@ def build_summary(case: Case, audience: Audience, *, generated_by: str,
                      f"{label(r.residual_band)}") if r.residual_score else "",
         "note": "" if partner else r.note, "when": r.created_at,
     } for r in case.reviews]
-    timeline, left_out = shorten(_timeline(events, partner, redact))
+    timeline, left_out = _timeline(events, partner, redact)
     comments = [] if partner else [
         {"author": c.author.name, "when": c.created_at, "body": c.body} for c in case.comments
     ]

@@ -7,8 +7,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from casework.cases.queries import in_days, visible_signals
-from casework.models import Signal, User
+from casework.cases.queries import hidden_from, in_days, visible_signals
+from casework.models import Case, Signal, User
+from casework.pagination import lean_count
+from casework.permissions import can_see_restricted
 from casework.validation import lenient_date, lenient_enum
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus
 
@@ -39,7 +41,20 @@ class SignalFilters:
 
     def select(self, user: User) -> sa.Select:
         """Signals the user may see that match, newest first."""
-        query = sa.select(Signal).where(visible_signals(user))
+        return (self._filtered(sa.select(Signal).where(visible_signals(user)))
+                .order_by(Signal.created_at.desc(), Signal.id.desc()))
+
+    def count(self, user: User) -> int:
+        """How many signals :meth:`select` finds: those a manager would see, less those of
+        restricted cases this user may not see (few, and found by their index)."""
+        total = lean_count(self._filtered(sa.select(Signal.id)))
+        if not can_see_restricted(user):
+            total -= lean_count(self._filtered(
+                sa.select(Signal.id).join(Case, Case.id == Signal.case_id)
+                .where(hidden_from(user))))
+        return total
+
+    def _filtered(self, query: sa.Select) -> sa.Select:
         if self.status:
             query = query.where(Signal.status == self.status)
         if self.source:
@@ -55,6 +70,6 @@ class SignalFilters:
             pattern = f"%{self.q}%"
             query = query.where(sa.or_(Signal.title.ilike(pattern),
                                        Signal.external_ref.ilike(pattern)))
-        return query.order_by(Signal.created_at.desc(), Signal.id.desc())
+        return query
 
 

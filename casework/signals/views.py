@@ -63,7 +63,7 @@ def load_signal(signal_id: int) -> Signal:
 def inbox():
     filters = SignalFilters.from_args(request.args)
     page = paginate(filters.select(actor()), per_page=current_app.config["PER_PAGE"],
-                    max_per_page=100)
+                    max_per_page=100, count=filters.count(actor()))
     return render_template(
         "signals/inbox.html", page=page,
         selected={"status": request.args.get("status", "new"), "source": filters.source,
