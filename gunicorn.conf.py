@@ -12,9 +12,10 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-# Restart a worker now and then, so that no slow leak grows without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# Restart a worker now and then, so that no slow leak grows without bound (not too often:
+# a busy worker answers over a hundred requests a second, and a restart costs a second).
+max_requests = 50000
+max_requests_jitter = 5000
 # The app logs each request itself, as JSON (casework.serving); gunicorn's own lines too.
 accesslog = None
 errorlog = "-"

@@ -206,11 +206,12 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 def load_test(path: Path, secret: str) -> dict:
-    """gunicorn with 2 workers, 16 client threads, 80 % reads and 20 % writes."""
+    """gunicorn as `make serve` runs it (gunicorn.conf.py), but 2 workers (one per core)
+    and no request log; 16 client threads, 80 % reads and 20 % writes."""
     port = _free_port()
     server = subprocess.Popen(
-        [GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "casework:create_app()"],
+        [GUNICORN, "--config", str(ROOT / "gunicorn.conf.py"), "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "casework:create_app()"],
         cwd=BENCH_DIR, env={**_env(path), "CASEWORK_LOG_FORMAT": ""},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -267,15 +268,23 @@ def load_test(path: Path, secret: str) -> dict:
                 latencies.extend(mine)
                 errors.extend(wrong)
 
-        workers = _children(server.pid)
+        peaks: dict[int, float] = {}
+
+        def watch() -> None:  # every worker's peak, also of one that was replaced meanwhile
+            while time.time() < stop:
+                for pid in _children(server.pid):
+                    peaks[pid] = max(peaks.get(pid, 0.0), _peak_rss_mb(pid))
+                time.sleep(0.5)
+
         threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        threads.append(threading.Thread(target=watch))
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
-        peak = max((_peak_rss_mb(pid) for pid in workers), default=0.0)
+        peak = max(peaks.values(), default=0.0)
     finally:
         server.terminate()
         server.wait(timeout=30)
