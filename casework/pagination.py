@@ -1,6 +1,15 @@
-"""One page of a query, from the request's ``page`` and ``per_page``, within bounds."""
+"""One page of a query, from the request's ``page`` and ``per_page``, within bounds.
+
+Counting for pagination stops a fixed distance past the page shown (``COUNT_AHEAD`` rows):
+what a count costs grows with how far the reader pages, not with the table, so a list of a
+million matching rows counts as fast as one of ten thousand. Past that distance the total
+is a lower bound ("more than 10,000 cases"), and grows as the reader pages on.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import request
@@ -10,39 +19,56 @@ from casework.extensions import db
 
 # Beyond this a page number is nonsense; it would only overflow the database's OFFSET.
 MAX_PAGE = 1_000_000
+COUNT_AHEAD = 10_000
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many rows a list has: exactly, or (``exact`` false) at least ``number``."""
+
+    number: int
+    exact: bool = True
+
+
+def lean_count(select: sa.Select, limit: int | None = None) -> Count:
+    """How many rows ``select`` finds, counted over its FROM and WHERE only (an index
+    answers where one fits), and at most ``limit``: past it, a lower bound."""
+    lean = select.with_only_columns(sa.literal(1), maintain_column_froms=True).order_by(None)
+    if limit is not None:
+        lean = lean.limit(limit + 1)
+    number = db.session.scalar(sa.select(sa.func.count()).select_from(lean.subquery()))
+    if limit is not None and number > limit:
+        return Count(limit, exact=False)
+    return Count(number)
+
+
+class LeanCountPagination(SelectPagination):
+    """A page whose ``total`` was counted by :func:`lean_count` (or the caller), with
+    ``total_is_exact`` false when counting stopped early and ``total`` is a lower bound.
+    (Flask-SQLAlchemy's own count selects every column, so SQLite reads every row.)"""
+
+    def _query_count(self) -> int:
+        counted: Count = self._query_args["counted"]
+        self.total_is_exact = counted.exact
+        return counted.number
+
+
+def paginate(query, *, per_page: int, max_per_page: int,
+             count: Callable[[int], Count] | None = None) -> Pagination:
+    """Bad or out-of-range values fall back to the nearest sensible page, never an error.
+
+    ``count(limit)``: counts what ``query`` finds up to ``limit``, when the caller knows a
+    cheaper way than counting ``query`` itself.
+    """
+    page = _bounded("page", 1, MAX_PAGE)
+    per = _bounded("per_page", per_page, max_per_page)
+    limit = (page - 1) * per + COUNT_AHEAD
+    counted = count(limit) if count else lean_count(query, limit)
+    return LeanCountPagination(select=query, session=db.session, counted=counted, page=page,
+                               per_page=per, max_per_page=max_per_page, error_out=False,
+                               count=True)
 
 
 def _bounded(name: str, default: int, upper: int) -> int:
     value = request.args.get(name, default, type=int)
     return min(max(value, 1), upper)
-
-
-class LeanCountPagination(SelectPagination):
-    """Counts the matching rows without reading them: ``SELECT count(*)`` over the query's
-    FROM and WHERE only, which the database answers from an index where one fits (Flask-
-    SQLAlchemy's own count selects every column, so SQLite reads every matching row)."""
-
-    def _query_count(self) -> int:
-        known = self._query_args.get("known_count")
-        if known is not None:
-            return known
-        return lean_count(self._query_args["select"])
-
-
-def lean_count(select: sa.Select) -> int:
-    """How many rows ``select`` finds, counted over its FROM and WHERE only."""
-    lean = select.with_only_columns(sa.literal(1), maintain_column_froms=True)
-    sub = lean.order_by(None).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(sub))
-
-
-def paginate(query, *, per_page: int, max_per_page: int, count: int | None = None
-             ) -> Pagination:
-    """Bad or out-of-range values fall back to the nearest sensible page, never an error.
-
-    ``count``: the number of rows ``query`` finds, when the caller knows it more cheaply.
-    """
-    return LeanCountPagination(select=query, session=db.session, known_count=count,
-                               page=_bounded("page", 1, MAX_PAGE),
-                               per_page=_bounded("per_page", per_page, max_per_page),
-                               max_per_page=max_per_page, error_out=False, count=True)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from casework import permissions, workflow
 from casework.vocabulary import Band, band_for, label
@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["day"] = _day
+    app.jinja_env.filters["number"] = format_decimal  # 10,000 in English, 10.000 in German
     app.jinja_env.globals.update(
         can=permissions,
         available_actions=workflow.available_actions,

@@ -148,3 +148,38 @@ def test_inbox_counts_leave_out_signals_of_restricted_cases(
     answer = client.get(f"/api/v1/signals?{args.replace('status=all', '')}",
                         headers={"Authorization": f"Bearer {secret}"}).get_json()
     assert answer["total"] == expected
+
+
+def test_counting_stops_a_fixed_distance_past_the_page(make, client, login_as, monkeypatch):
+    """Counts for pagination stop COUNT_AHEAD rows past the page shown (here 5, so that a
+    few cases show it): the total is then 'more than', and grows as the reader pages on;
+    near the end it is exact again. Restricted cases the reader may not see stay out."""
+    from casework import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_AHEAD", 5)
+    for number in range(8):
+        make.case("qualified", restricted=number == 0)
+    login_as(make.pm)
+    first = client.get("/cases?per_page=2").text
+    assert "More than 5 cases" in first and "Page 1 of more than 3" in first
+    third = client.get("/cases?per_page=2&page=3").text
+    assert "8 cases" in third and "Page 3 of 4" in third
+    assert "More than 5 signals" in client.get("/signals?status=all&per_page=2").text
+
+    client.post("/logout")
+    login_as("leadership")  # sees 7: counted to 5 of a manager's, less the 1 hidden
+    assert "More than 4 cases" in client.get("/cases?per_page=2").text
+    assert "7 cases" in client.get("/cases?per_page=2&page=3").text
+
+    from casework.api.tokens import create_token
+    from casework.extensions import db
+    from casework.models import User
+
+    with client.application.app_context():
+        _token, secret = create_token(None, db.session.get(User, make.pm.id), "count check")
+        db.session.commit()
+    api = {"Authorization": f"Bearer {secret}"}
+    early = client.get("/api/v1/cases?per_page=2", headers=api).get_json()
+    assert (early["total"], early["total_is_exact"]) == (5, False)
+    late = client.get("/api/v1/cases?per_page=2&page=4", headers=api).get_json()
+    assert (late["total"], late["total_is_exact"], len(late["items"])) == (8, True, 2)

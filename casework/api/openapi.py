@@ -50,8 +50,12 @@ def _obj(properties: dict, required: list[str] | None = None, *, closed: bool = 
 def _page(item: str) -> dict:
     return _obj({"items": {"type": "array", "items": _ref(item)},
                  "page": {"type": "integer"}, "per_page": {"type": "integer"},
-                 "total": {"type": "integer"}},
-                ["items", "page", "per_page", "total"], closed=False)
+                 "total": {"type": "integer", "description":
+                           "How many items the list has; a lower bound when "
+                           "total_is_exact is false (counting stops 10,000 items past "
+                           "the page asked for)"},
+                 "total_is_exact": {"type": "boolean"}},
+                ["items", "page", "per_page", "total", "total_is_exact"], closed=False)
 
 
 def _json(schema: dict) -> dict:

@@ -147,4 +147,5 @@ def audit_json(event: AuditEvent) -> dict:
 
 def page_json(page, serialize) -> dict:
     return {"items": [serialize(item) for item in page.items], "page": page.page,
-            "per_page": page.per_page, "total": page.total}
+            "per_page": page.per_page, "total": page.total,
+            "total_is_exact": page.total_is_exact}

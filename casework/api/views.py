@@ -6,6 +6,8 @@ Every endpoint goes load -> check access -> act, answers JSON, and commits once 
 
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, make_response, request
 from flask_babel import gettext as _
@@ -109,7 +111,7 @@ def require(allowed: bool, message: str | None = None) -> None:
         raise ApiError(403, message or _("Your role does not allow this."))
 
 
-def paginate(query, count: int | None = None):
+def paginate(query, count=None):
     return pagination.paginate(query, per_page=20, max_per_page=MAX_PER_PAGE, count=count)
 
 
@@ -153,7 +155,7 @@ def list_signals():
         category=query_choice("category", Category),
         q=request.args.get("q", "").strip()[:200],
     )
-    page = paginate(filters.select(actor()), filters.count(actor()))
+    page = paginate(filters.select(actor()), partial(filters.count, actor()))
     return jsonify(out.page_json(page, out.signal_json))
 
 
@@ -266,7 +268,7 @@ def list_cases():
         category=query_choice("category", Category), band=query_choice("band", Band),
         owner=owner, q=request.args.get("q", "").strip()[:200], sort=sort,
     )
-    page = paginate(filters.select(actor()), filters.count(actor()))
+    page = paginate(filters.select(actor()), partial(filters.count, actor()))
     return jsonify(out.page_json(page, out.case_summary_json))
 
 

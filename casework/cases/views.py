@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -70,7 +72,7 @@ def load_case(key: str) -> Case:
 def queue():
     filters = CaseFilters.from_args(request.args)
     page = paginate(filters.select(actor()), per_page=current_app.config["PER_PAGE"],
-                    max_per_page=100, count=filters.count(actor()))
+                    max_per_page=100, count=partial(filters.count, actor()))
     return render_template(
         "cases/queue.html", page=page, filters=filters,
         owner_choices=[("", _("Anyone")), ("mine", _("Mine")), ("none", _("Nobody yet"))]

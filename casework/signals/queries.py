@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from casework.cases.queries import hidden_from, in_days, visible_signals
 from casework.models import Case, Signal, User
-from casework.pagination import lean_count
+from casework.pagination import Count, lean_count
 from casework.permissions import can_see_restricted
 from casework.validation import lenient_date, lenient_enum
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus
@@ -44,15 +44,15 @@ class SignalFilters:
         return (self._filtered(sa.select(Signal).where(visible_signals(user)))
                 .order_by(Signal.created_at.desc(), Signal.id.desc()))
 
-    def count(self, user: User) -> int:
-        """How many signals :meth:`select` finds: those a manager would see, less those of
-        restricted cases this user may not see (few, and found by their index)."""
-        total = lean_count(self._filtered(sa.select(Signal.id)))
-        if not can_see_restricted(user):
-            total -= lean_count(self._filtered(
-                sa.select(Signal.id).join(Case, Case.id == Signal.case_id)
-                .where(hidden_from(user))))
-        return total
+    def count(self, user: User, limit: int | None = None) -> Count:
+        """How many signals :meth:`select` finds (up to ``limit``): those a manager would
+        see, less those of restricted cases this user may not see (few, and indexed)."""
+        total = lean_count(self._filtered(sa.select(Signal.id)), limit)
+        if can_see_restricted(user):
+            return total
+        hidden = lean_count(self._filtered(
+            sa.select(Signal.id).join(Case, Case.id == Signal.case_id).where(hidden_from(user))))
+        return Count(total.number - hidden.number, total.exact)
 
     def _filtered(self, query: sa.Select) -> sa.Select:
         if self.status:

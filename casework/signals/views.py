@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -63,7 +64,7 @@ def load_signal(signal_id: int) -> Signal:
 def inbox():
     filters = SignalFilters.from_args(request.args)
     page = paginate(filters.select(actor()), per_page=current_app.config["PER_PAGE"],
-                    max_per_page=100, count=filters.count(actor()))
+                    max_per_page=100, count=partial(filters.count, actor()))
     return render_template(
         "signals/inbox.html", page=page,
         selected={"status": request.args.get("status", "new"), "source": filters.source,
