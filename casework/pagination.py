@@ -29,6 +29,10 @@ class Count:
     number: int
     exact: bool = True
 
+    def less(self, hidden: Count) -> Count:
+        """This count without ``hidden`` (an exact count of rows among these)."""
+        return Count(self.number - hidden.number, self.exact)
+
 
 def lean_count(select: sa.Select, limit: int | None = None) -> Count:
     """How many rows ``select`` finds, counted over its FROM and WHERE only (an index

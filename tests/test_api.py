@@ -253,6 +253,7 @@ def test_unknown_things_and_wrong_methods(api_as, make):
     _error(api.get("/cases?state=shiny"), 422, "validation_failed")
     _error(api.get("/cases?owner=ghost@x.example"), 422, "validation_failed")
     _error(api.get("/cases?sort=random"), 422, "validation_failed")
+    _error(api.get("/cases?surface=moon"), 422, "validation_failed")
 
 
 def test_qualifying_twice_and_transition_errors(api_as, make):

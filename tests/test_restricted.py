@@ -16,6 +16,18 @@ def _restrict(client, key: str, version: int, restricted: bool = True):
     })
 
 
+def _api(client, user_id: int) -> dict:
+    """Headers for the API with a new token of the user ``user_id``."""
+    from casework.api.tokens import create_token
+    from casework.extensions import db
+    from casework.models import User
+
+    with client.application.app_context():
+        _token, secret = create_token(None, db.session.get(User, user_id), "count check")
+        db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
 @pytest.fixture
 def restricted_case(make, client, login_as, query):
     """A child-safety case owned by the specialist, restricted by a program manager."""
@@ -105,15 +117,7 @@ def test_queue_counts_by_market_and_surface_leave_out_what_the_reader_may_not_se
     assert listed == expected
     assert f"{expected} case" in page
     # The API's list counts the same way.
-    from casework.api.tokens import create_token
-    from casework.extensions import db
-    from casework.models import User
-
-    with client.application.app_context():
-        _token, secret = create_token(None, db.session.get(User, user.id), "count check")
-        db.session.commit()
-    answer = client.get(f"/api/v1/cases?{args}",
-                        headers={"Authorization": f"Bearer {secret}"}).get_json()
+    answer = client.get(f"/api/v1/cases?{args}", headers=_api(client, user.id)).get_json()
     assert answer["total"] == expected
 
 
@@ -138,15 +142,8 @@ def test_inbox_counts_leave_out_signals_of_restricted_cases(
     page = client.get(f"/signals?{args}&per_page=100").text
     assert len(set(re.findall(r'href="/signals/(\d+)"', page))) == expected
     assert f"{expected} signal" in page
-    from casework.api.tokens import create_token
-    from casework.extensions import db
-    from casework.models import User
-
-    with client.application.app_context():
-        _token, secret = create_token(None, db.session.get(User, user.id), "count check")
-        db.session.commit()
     answer = client.get(f"/api/v1/signals?{args.replace('status=all', '')}",
-                        headers={"Authorization": f"Bearer {secret}"}).get_json()
+                        headers=_api(client, user.id)).get_json()
     assert answer["total"] == expected
 
 
@@ -171,14 +168,7 @@ def test_counting_stops_a_fixed_distance_past_the_page(make, client, login_as, m
     assert "More than 4 cases" in client.get("/cases?per_page=2").text
     assert "7 cases" in client.get("/cases?per_page=2&page=3").text
 
-    from casework.api.tokens import create_token
-    from casework.extensions import db
-    from casework.models import User
-
-    with client.application.app_context():
-        _token, secret = create_token(None, db.session.get(User, make.pm.id), "count check")
-        db.session.commit()
-    api = {"Authorization": f"Bearer {secret}"}
+    api = _api(client, make.pm.id)
     early = client.get("/api/v1/cases?per_page=2", headers=api).get_json()
     assert (early["total"], early["total_is_exact"]) == (5, False)
     late = client.get("/api/v1/cases?per_page=2&page=4", headers=api).get_json()

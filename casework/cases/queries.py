@@ -258,8 +258,8 @@ class CaseFilters:
             total = lean_count(self._filtered(sa.select(Case.id), user), limit)
         if can_see_restricted(user):
             return total
-        hidden = lean_count(self._filtered(sa.select(Case.id).where(hidden_from(user)), user))
-        return Count(total.number - hidden.number, total.exact)
+        return total.less(
+            lean_count(self._filtered(sa.select(Case.id).where(hidden_from(user)), user)))
 
 
 def find_cases(user: User, text: str, *, open_only: bool = True, limit: int = 20) -> list[Case]:

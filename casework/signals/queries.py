@@ -50,9 +50,8 @@ class SignalFilters:
         total = lean_count(self._filtered(sa.select(Signal.id)), limit)
         if can_see_restricted(user):
             return total
-        hidden = lean_count(self._filtered(
-            sa.select(Signal.id).join(Case, Case.id == Signal.case_id).where(hidden_from(user))))
-        return Count(total.number - hidden.number, total.exact)
+        return total.less(lean_count(self._filtered(
+            sa.select(Signal.id).join(Case, Case.id == Signal.case_id).where(hidden_from(user)))))
 
     def _filtered(self, query: sa.Select) -> sa.Select:
         if self.status:
