@@ -16,17 +16,17 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # a busy worker answers over a hundred requests a second, and a restart costs a second).
 max_requests = 50000
 max_requests_jitter = 5000
-# The app logs each request itself, as JSON (casework.serving); gunicorn's own lines too.
+# The app logs each request itself, as JSON (casework.web.serving); gunicorn's own lines too.
 accesslog = None
 errorlog = "-"
 loglevel = "info"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "casework.serving.JsonFormatter"}},
+    "formatters": {"json": {"()": "casework.web.serving.JsonFormatter"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
                             "stream": "ext://sys.stdout"}},
-    # The application puts its own JSON handler on the root logger (casework.serving).
+    # The application puts its own JSON handler on the root logger (casework.web.serving).
     "root": {"level": "INFO", "handlers": []},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},

@@ -9,10 +9,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from casework import security, serving
 from casework.config import build_config
-from casework.edge import begins_deferred, refuse_nul_characters
 from casework.extensions import babel, csrf, db, login_manager, migrate
+from casework.web import security, serving
+from casework.web.edge import begins_deferred, refuse_nul_characters
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

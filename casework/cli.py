@@ -13,11 +13,11 @@ from flask.cli import AppGroup
 from casework.audit.cli import audit_cli
 from casework.backup import backup_command, restore_command
 from casework.copy_database import copy_db_command
-from casework.edge import unit_of_work
 from casework.errors import CaseworkError
 from casework.reports.cli import landscape_command, summary_command
 from casework.users import operations as users
 from casework.vocabulary import Role
+from casework.web.edge import unit_of_work
 
 casework_cli = AppGroup("casework", help="Manage Casework users and data.")
 casework_cli.add_command(audit_cli)

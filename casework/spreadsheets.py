@@ -126,8 +126,8 @@ def audited_export(user, query, *, what: str, filters, fmt: str, columns: list[C
     from flask_babel import format_date
 
     from casework import audit
-    from casework.edge import unit_of_work
     from casework.models.types import utcnow
+    from casework.web.edge import unit_of_work
 
     with unit_of_work():
         audit.record("export", f"{what}_exported", actor=user, changes={

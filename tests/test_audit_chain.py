@@ -175,8 +175,8 @@ def test_the_database_refuses_to_change_or_delete_audit_events(app, trail, state
 
 
 def test_the_orm_cannot_change_an_event_either(app, trail):
-    from casework.edge import unit_of_work
     from casework.errors import Conflict
+    from casework.web.edge import unit_of_work
 
     with app.app_context(), pytest.raises(Conflict), unit_of_work():
         db.session.scalar(sa.select(AuditEvent).limit(1)).note = "rewritten"

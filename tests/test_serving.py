@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
-from casework import create_app, serving
+from casework import create_app
 from casework.config import build_config, database_url
 from casework.extensions import db
+from casework.web import serving
 
 
 def test_healthz_answers_ok_without_a_login(client):

@@ -10,12 +10,12 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from casework.api import tokens
-from casework.edge import actor
 from casework.extensions import db
-from casework.forms import EmptyForm, submit
 from casework.models import ApiToken
 from casework.permissions import can_manage_tokens
 from casework.validation import NAME_MAX
+from casework.web.edge import actor
+from casework.web.forms import EmptyForm, submit
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 

@@ -28,7 +28,6 @@ from casework.api.inputs import (
 from casework.api.tokens import user_for_secret
 from casework.cases import operations as cases
 from casework.cases.queries import CaseFilters, visible_cases
-from casework.edge import unit_of_work
 from casework.extensions import csrf, db
 from casework.models import AuditEvent, Case, MitigationAction, Signal
 from casework.models.types import utcnow
@@ -48,6 +47,7 @@ from casework.vocabulary import (
     Surface,
     TransitionAction,
 )
+from casework.web.edge import unit_of_work
 from casework.workflow import TransitionInput
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -13,17 +13,17 @@ from flask_login import current_user
 from casework import permissions
 from casework.auth import sessions, throttle
 from casework.auth.forms import ChangePasswordForm, LoginForm
-from casework.edge import actor, require, unit_of_work
 from casework.errors import CaseworkError
 from casework.extensions import login_manager
-from casework.forms import EmptyForm, show_error
 from casework.models.types import utcnow
 from casework.users.operations import change_password, find_user, record_login, record_logout
 from casework.vocabulary import Role
+from casework.web.edge import actor, require, unit_of_work
+from casework.web.forms import EmptyForm, show_error
 
 bp = Blueprint("auth", __name__)
 
-# The load balancer's health check (casework.serving) needs no login either.
+# The load balancer's health check (casework.web.serving) needs no login either.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "serving.healthz"})
 # Reachable while a password change is due.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.logout", "static",

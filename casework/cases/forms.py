@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from casework.forms import RATING_CHOICES, MultiCheckboxField, select_choices
 from casework.validation import NAME_MAX, TEXT_MAX, TITLE_MAX
 from casework.vocabulary import (
     ActionStatus,
@@ -15,6 +14,7 @@ from casework.vocabulary import (
     Resolution,
     Surface,
 )
+from casework.web.forms import RATING_CHOICES, MultiCheckboxField, select_choices
 
 
 class CaseFieldsForm(FlaskForm):

@@ -21,10 +21,8 @@ from casework.cases.forms import (
     NoteForm,
 )
 from casework.cases.queries import CaseFilters
-from casework.edge import actor, require, unit_of_work
 from casework.errors import CaseworkError
 from casework.extensions import db
-from casework.forms import EmptyForm, show_error, submit
 from casework.models import Case, MitigationAction, User
 from casework.pagination import paginate
 from casework.vocabulary import (
@@ -38,6 +36,8 @@ from casework.vocabulary import (
     choices,
     label,
 )
+from casework.web.edge import actor, require, unit_of_work
+from casework.web.forms import EmptyForm, show_error, submit
 from casework.workflow import TransitionInput, action_word, find_transition, may_attempt
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")

@@ -15,7 +15,6 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from casework import permissions
-from casework.edge import unit_of_work
 from casework.errors import CaseworkError
 from casework.extensions import db
 from casework.models import Case
@@ -24,6 +23,7 @@ from casework.reports.figures import Period
 from casework.reports.summary import Audience
 from casework.users.operations import find_user
 from casework.vocabulary import Role
+from casework.web.edge import unit_of_work
 
 
 @dataclass(frozen=True)

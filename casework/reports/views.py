@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 from casework import permissions
 from casework.cases.queries import local_today
 from casework.cases.views import load_case
-from casework.edge import actor, require, unit_of_work
 from casework.errors import ValidationFailed
 from casework.reports import documents, formatting, operations
 from casework.reports.figures import Period, landscape, remember
 from casework.reports.summary import Audience
 from casework.vocabulary import Market, choices, label
+from casework.web.edge import actor, require, unit_of_work
 
 bp = Blueprint("reports", __name__)
 bp.add_app_template_filter(formatting.css_string, "css_string")

@@ -6,9 +6,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
-from casework.forms import select_choices
 from casework.validation import REF_MAX, TEXT_MAX, TITLE_MAX, URL_MAX
 from casework.vocabulary import Category, Market, SignalSource, Surface
+from casework.web.forms import select_choices
 
 
 class SignalForm(FlaskForm):

@@ -24,10 +24,8 @@ from flask_babel import gettext as _
 from casework import permissions
 from casework.cases.forms import CaseFieldsForm
 from casework.cases.queries import find_cases, visible_cases
-from casework.edge import actor, require
 from casework.errors import Conflict, ValidationFailed
 from casework.extensions import db
-from casework.forms import submit
 from casework.models import Case, Signal
 from casework.pagination import paginate
 from casework.signals import exports, importing, operations
@@ -42,6 +40,8 @@ from casework.signals.forms import (
 )
 from casework.signals.queries import SignalFilters
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus, choices
+from casework.web.edge import actor, require
+from casework.web.forms import submit
 
 bp = Blueprint("signals", __name__, url_prefix="/signals")
 

@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from casework.forms import select_choices
 from casework.validation import NAME_MAX
 from casework.vocabulary import Role
+from casework.web.forms import select_choices
 
 
 class NewUserForm(FlaskForm):

@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 
 from casework import permissions
 from casework.audit import chain
-from casework.edge import actor, require, unit_of_work
 from casework.errors import CaseworkError
 from casework.extensions import db
-from casework.forms import EmptyForm, show_error, submit
 from casework.models import User
 from casework.users import operations
 from casework.users.forms import NewUserForm, ResetPasswordForm, RoleForm
 from casework.vocabulary import Role, choices
+from casework.web.edge import actor, require, unit_of_work
+from casework.web.forms import EmptyForm, show_error, submit
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 

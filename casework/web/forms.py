@@ -63,7 +63,7 @@ class Outcome:
 
 def submit(form: FlaskForm, work: Callable[[], object]) -> Outcome:
     """Validate a posted form and run ``work`` as one unit of work."""
-    from casework.edge import unit_of_work
+    from casework.web.edge import unit_of_work
 
     if not form.is_submitted():
         return Outcome(False)
