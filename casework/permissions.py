@@ -36,21 +36,19 @@ def can_view(user: User) -> bool:
     return _active(user)
 
 
-def can_see_restricted(user: User) -> bool:
-    """Managers see every restricted case; others only the restricted cases they own."""
-    return is_manager(user)
-
-
 def can_view_case(user: User, case: Case) -> bool:
-    """A restricted case (e.g. child safety) is seen only by its owner and managers."""
-    if not _active(user):
-        return False
-    return not case.restricted or can_see_restricted(user) or is_owner(user, case)
+    """A restricted case is seen only by its owner and managers (``casework.visibility``)."""
+    # Imported here: casework.visibility builds on the predicates of this module.
+    from casework.visibility import sees_case
+
+    return sees_case(user, case)
 
 
 def can_view_signal(user: User, signal: Signal) -> bool:
-    """A signal belongs to its case: hidden wherever the case is hidden."""
-    return _active(user) and (signal.case is None or can_view_case(user, signal.case))
+    """A signal is hidden wherever its case is hidden (``casework.visibility``)."""
+    from casework.visibility import sees_signal
+
+    return sees_signal(user, signal)
 
 
 def can_restrict_case(user: User, case: Case) -> bool:

@@ -27,7 +27,7 @@ from casework.api.inputs import (
 )
 from casework.api.tokens import user_for_secret
 from casework.cases import operations as cases
-from casework.cases.queries import CaseFilters, visible_cases
+from casework.cases.queries import CaseFilters
 from casework.extensions import csrf, db
 from casework.models import AuditEvent, Case, MitigationAction, Signal
 from casework.models.types import utcnow
@@ -36,6 +36,7 @@ from casework.signals import operations as signals
 from casework.signals.duplicates import possible_duplicates
 from casework.signals.queries import SignalFilters
 from casework.users.operations import find_user
+from casework.visibility import visible_cases
 from casework.vocabulary import (
     Band,
     CaseState,

@@ -3,86 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import get_timezone
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from casework import search
 from casework.extensions import db
-from casework.models import Case, CaseMarket, CaseSurface, MitigationAction, Signal, User
+from casework.localtime import in_days, local_today
+from casework.models import Case, CaseMarket, CaseSurface, MitigationAction, User
 from casework.models.action import PENDING_ACTION_STATUSES
 from casework.models.case import OPEN_STATES
 from casework.pagination import Count, lean_count
-from casework.permissions import can_see_restricted
+from casework.planner import rare
 from casework.validation import lenient_date, lenient_enum
+from casework.visibility import hidden_from, visible_cases, visible_count
 from casework.vocabulary import Band, CaseState, Category, Market, Surface, score_range
 
 
-class _Rare(FunctionElement):
-    """A condition that few rows meet, said so to SQLite's planner (see :func:`case_is_open`)."""
-
-    inherit_cache = True
-    # Not Boolean: SQLite would then be sent "likelihood(...) = 1", which its planner
-    # does not see through.
-    type = sa.types.NullType()
-
-
-@compiles(_Rare)
-def _rare_anywhere(element, compiler, **kw):
-    (condition,) = element.clauses
-    return compiler.process(condition, **kw)
-
-
-@compiles(_Rare, "sqlite")
-def _rare_on_sqlite(element, compiler, **kw):
-    (condition,) = element.clauses
-    return f"likelihood({compiler.process(condition, **kw)}, 0.05)"
-
-
 def case_is_open() -> sa.ColumnElement[bool]:
-    """The case is open (not closed or dismissed).
-
-    Most cases of a team that has worked a while are closed, but SQLite's statistics only
-    know the average number of cases per state: without being told that open ones are
-    rare it reads the whole table to find them. PostgreSQL knows the distribution itself.
-    """
+    """The case is open (not closed or dismissed): rare, since most cases of a team that
+    has worked a while are closed (see :mod:`casework.planner`)."""
     return rare(Case.state.in_(sorted(OPEN_STATES)))
-
-
-def rare(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    """``condition``, marked as one few rows meet (see :func:`case_is_open`)."""
-    return _Rare(condition)
-
-
-def visible_cases(user: User) -> sa.ColumnElement[bool]:
-    """The condition that keeps restricted cases out of sight of those who may not see them.
-
-    Every list, count, search and export of cases adds it to its WHERE clause.
-    """
-    if can_see_restricted(user):
-        return sa.true()
-    return sa.or_(Case.restricted.is_(False), Case.owner_id == user.id)
-
-
-def visible_signals(user: User) -> sa.ColumnElement[bool]:
-    """Signals whose case the user may see (or that have no case)."""
-    if can_see_restricted(user):
-        return sa.true()
-    hidden = sa.select(Case.id).where(hidden_from(user))
-    return sa.or_(Signal.case_id.is_(None), Signal.case_id.not_in(hidden))
-
-
-def hidden_from(user: User) -> sa.ColumnElement[bool]:
-    """The cases ``user`` may not see (the opposite of :func:`visible_cases`, written so
-    that the index on restricted cases finds them: they are few)."""
-    if can_see_restricted(user):
-        return sa.false()
-    return sa.and_(rare(Case.restricted.is_(True)),
-                   sa.or_(Case.owner_id.is_(None), Case.owner_id != user.id))
 
 
 SORTS = {
@@ -90,34 +31,6 @@ SORTS = {
     "updated": (Case.updated_at.desc(),),
     "created": (Case.created_at.desc(),),
 }
-
-
-
-
-def local_today() -> date:
-    """Today in the users' time zone (Europe/Berlin by default)."""
-    return datetime.now(ZoneInfo(str(get_timezone()))).date()
-
-
-def day_range_utc(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
-    """From the start of day ``first`` to the end of day ``last`` in the users' time zone,
-    as UTC instants (the end excluded); ``None`` leaves that side open."""
-    zone = ZoneInfo(str(get_timezone()))
-    start = datetime.combine(first, time.min, zone).astimezone(UTC) if first else None
-    end = (datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
-           if last else None)
-    return start, end
-
-
-def in_days(column, first: date | None, last: date | None) -> sa.ColumnElement[bool]:
-    """``column`` (a UTC timestamp) falls on the local days ``first`` to ``last``."""
-    start, end = day_range_utc(first, last)
-    condition = sa.true()
-    if start is not None:
-        condition = sa.and_(condition, column >= start)
-    if end is not None:
-        condition = sa.and_(condition, column < end)
-    return condition
 
 
 def has_overdue_action(today: date) -> sa.ColumnElement[bool]:
@@ -256,10 +169,8 @@ class CaseFilters:
             total = lean_count(sa.select(link.case_id).where(column == value), limit)
         else:
             total = lean_count(self._filtered(sa.select(Case.id), user), limit)
-        if can_see_restricted(user):
-            return total
-        return total.less(
-            lean_count(self._filtered(sa.select(Case.id).where(hidden_from(user)), user)))
+        return visible_count(user, total, lambda: self._filtered(
+            sa.select(Case.id).where(hidden_from(user)), user))
 
 
 def find_cases(user: User, text: str, *, open_only: bool = True, limit: int = 20) -> list[Case]:

@@ -1,7 +1,7 @@
 """The numbers of the risk landscape for a period and market, as the reader may see them.
 
-Every query is limited by ``visible_cases`` / ``visible_signals``: a restricted case never
-counts in the numbers of someone who may not see it.
+Every query is limited by ``visible_cases`` / ``visible_signals`` (``casework.visibility``):
+a restricted case never counts in the numbers of someone who may not see it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,16 +18,10 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from casework.audit.chain import HEAD_ID
-from casework.cases.queries import (
-    case_is_open,
-    day_range_utc,
-    in_days,
-    local_today,
-    visible_cases,
-    visible_signals,
-)
+from casework.cases.queries import case_is_open
 from casework.errors import ValidationFailed
 from casework.extensions import db
+from casework.localtime import in_days, local_day, local_today
 from casework.models import (
     AuditEvent,
     AuditHead,
@@ -40,7 +33,7 @@ from casework.models import (
     User,
 )
 from casework.models.action import PENDING_ACTION_STATUSES
-from casework.permissions import can_see_restricted
+from casework.visibility import sight_key, visible_cases, visible_signals
 from casework.vocabulary import (
     Band,
     CaseState,
@@ -296,8 +289,8 @@ def _state_key(user: User, period: Period, today: date) -> tuple:
     may see, the period, the day and the time zone."""
     head = db.session.execute(
         sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)).first()
-    view = "all" if can_see_restricted(user) else f"user:{user.id}"
-    return (tuple(head) if head else None, view, period, today, str(get_timezone()))
+    return (tuple(head) if head else None, sight_key(user), period, today,
+            str(get_timezone()))
 
 
 def _count_landscape(user: User, period: Period, today: date) -> Counts:
@@ -370,50 +363,3 @@ def _count_landscape(user: User, period: Period, today: date) -> Counts:
         open_by_surface=[(surface, surfaces.get(surface, 0)) for surface in Surface],
         emerging=emerging,
     )
-
-
-def local_day(column, first: date, last: date) -> sa.ColumnElement:
-    """``column`` (a UTC timestamp on the local days ``first`` to ``last``) as its day in
-    the users' time zone, text ``YYYY-MM-DD``, computed by the database.
-
-    PostgreSQL converts with its own zone data; SQLite, which has none, adds the zone's
-    offset, switching offsets at the daylight-saving changes within the days asked for.
-    """
-    zone_name = str(get_timezone())
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone(zone_name, column), "YYYY-MM-DD")
-    start, end = day_range_utc(first, last)
-    changes = _offset_changes(ZoneInfo(zone_name), start, end)
-    (_since, offset), *later = changes
-    if not later:
-        return sa.func.date(column, _minutes(offset))
-    whens = []
-    for (_since, offset), (until, _next) in zip(changes, later, strict=False):
-        whens.append((column < until, sa.func.date(column, _minutes(offset))))
-    return sa.case(*whens, else_=sa.func.date(column, _minutes(later[-1][1])))
-
-
-def _minutes(offset: timedelta) -> str:
-    return f"{int(offset.total_seconds() // 60):+d} minutes"
-
-
-def _offset_changes(zone: ZoneInfo, start: datetime, end: datetime
-                    ) -> list[tuple[datetime, timedelta]]:
-    """From ``start`` to ``end`` (UTC): each moment the zone's UTC offset changes, with the
-    offset from then on (the first entry: ``start`` and its offset)."""
-    def offset(moment: datetime) -> timedelta:
-        return moment.astimezone(zone).utcoffset()
-
-    changes = [(start, offset(start))]
-    day, step = timedelta(days=1), timedelta(minutes=15)
-    moment = start
-    while moment < end:
-        following = min(moment + day, end)
-        if offset(following) != changes[-1][1]:
-            # Somewhere in this day: find the quarter hour it happened at.
-            at = moment
-            while offset(at) == changes[-1][1]:
-                at += step
-            changes.append((at, offset(at)))
-        moment = following
-    return changes

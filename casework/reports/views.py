@@ -9,9 +9,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from casework import permissions
-from casework.cases.queries import local_today
 from casework.cases.views import load_case
 from casework.errors import ValidationFailed
+from casework.localtime import local_today
 from casework.reports import documents, formatting, operations
 from casework.reports.figures import Period, landscape, remember
 from casework.reports.summary import Audience

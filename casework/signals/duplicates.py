@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from casework import search
-from casework.cases.queries import case_is_open, visible_cases, visible_signals
+from casework.cases.queries import case_is_open
 from casework.extensions import db
 from casework.models import Case, CaseMarket, Signal, User
+from casework.visibility import visible_cases, visible_signals
 from casework.vocabulary import SignalStatus
 
 CANDIDATES = 300

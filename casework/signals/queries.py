@@ -7,11 +7,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from casework.cases.queries import hidden_from, in_days, visible_signals
+from casework.localtime import in_days
 from casework.models import Case, Signal, User
 from casework.pagination import Count, lean_count
-from casework.permissions import can_see_restricted
 from casework.validation import lenient_date, lenient_enum
+from casework.visibility import hidden_from, visible_count, visible_signals
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus
 
 
@@ -48,10 +48,8 @@ class SignalFilters:
         """How many signals :meth:`select` finds (up to ``limit``): those a manager would
         see, less those of restricted cases this user may not see (few, and indexed)."""
         total = lean_count(self._filtered(sa.select(Signal.id)), limit)
-        if can_see_restricted(user):
-            return total
-        return total.less(lean_count(self._filtered(
-            sa.select(Signal.id).join(Case, Case.id == Signal.case_id).where(hidden_from(user)))))
+        return visible_count(user, total, lambda: self._filtered(
+            sa.select(Signal.id).join(Case, Case.id == Signal.case_id).where(hidden_from(user))))
 
     def _filtered(self, query: sa.Select) -> sa.Select:
         if self.status:

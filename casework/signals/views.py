@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from casework import permissions
 from casework.cases.forms import CaseFieldsForm
-from casework.cases.queries import find_cases, visible_cases
+from casework.cases.queries import find_cases
 from casework.errors import Conflict, ValidationFailed
 from casework.extensions import db
 from casework.models import Case, Signal
@@ -39,6 +39,7 @@ from casework.signals.forms import (
     SignalForm,
 )
 from casework.signals.queries import SignalFilters
+from casework.visibility import visible_cases
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus, choices
 from casework.web.edge import actor, require
 from casework.web.forms import submit
