@@ -106,7 +106,7 @@ def in_process(path: Path) -> tuple[list[tuple[str, list[float]]], str]:
     from casework.api.tokens import create_token
     from casework.extensions import db
     from casework.models import Case, User
-    from casework.synth import SYNTH_PASSWORD
+    from casework.ops.synth import SYNTH_PASSWORD
     from casework.vocabulary import Role
 
     app = create_app({"SECRET_KEY": "bench-only", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",

@@ -11,9 +11,10 @@ import click
 from flask.cli import AppGroup
 
 from casework.audit.cli import audit_cli
-from casework.backup import backup_command, restore_command
-from casework.copy_database import copy_db_command
+from casework.cli_support import fail
 from casework.errors import CaseworkError
+from casework.ops.backup import backup_command, restore_command
+from casework.ops.copy_database import copy_db_command
 from casework.reports.cli import landscape_command, summary_command
 from casework.users import operations as users
 from casework.vocabulary import Role
@@ -26,12 +27,6 @@ casework_cli.add_command(landscape_command)
 casework_cli.add_command(backup_command)
 casework_cli.add_command(restore_command)
 casework_cli.add_command(copy_db_command)
-
-
-def fail(message: str) -> None:
-    """Print one readable line and exit with status 1."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 def _read_password() -> str:
@@ -151,7 +146,7 @@ def _only_admin():
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) on a non-empty database.")
 def demo_command(force: bool, if_empty: bool) -> None:
     """Load realistic DACH demo data: users, signals and cases in every state."""
-    from casework import demo
+    from casework.ops import demo
 
     if not demo.database_is_empty():
         if if_empty:
@@ -178,7 +173,7 @@ def synth_command(cases: int, signals: int | None, seed: int) -> None:
     """Fill an EMPTY database with synthetic cases, signals and their audit trail."""
     import time
 
-    from casework import synth
+    from casework.ops import synth
 
     if not synth.database_is_empty():
         fail("the database is not empty; synth fills only an empty database")

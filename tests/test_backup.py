@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url
 from writers import read_acks, spawn
 
 from casework import create_app
-from casework.backup import BackupRefused, sqlite_path
 from casework.extensions import db
 from casework.models import Comment
+from casework.ops.backup import BackupRefused, sqlite_path
 
 # The commands copy SQLite files; on PostgreSQL, pg_dump and pg_restore do this job.
 pytestmark = only_sqlite

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from casework import demo
 from casework.extensions import db
 from casework.models import User
+from casework.ops import demo
 
 pytestmark = pytest.mark.browser
 

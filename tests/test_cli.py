@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from casework.config import build_config, load_secret_key
-from casework.demo import DEMO_PASSWORD
 from casework.models import (
     AuditEvent,
     Case,
@@ -22,6 +21,7 @@ from casework.models import (
     Signal,
     User,
 )
+from casework.ops.demo import DEMO_PASSWORD
 from casework.vocabulary import CaseState, Category, Market, Surface
 
 GOOD_PASSWORD = "Lagebild-Wien-2026!"

@@ -32,7 +32,7 @@ def test_synth_refuses_a_database_with_data(runner, make):
 
 
 def test_synthetic_logins_work(runner, client):
-    from casework.synth import SYNTH_PASSWORD
+    from casework.ops.synth import SYNTH_PASSWORD
 
     runner.invoke(args=["casework", "synth", "--cases", "20"])
     with client.application.app_context():

@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from casework import permissions
+from casework.cli_support import fail as _fail
 from casework.errors import CaseworkError
 from casework.extensions import db
 from casework.models import Case
@@ -38,12 +39,6 @@ class CommandLineReader:
     @property
     def name(self) -> str:
         return _("Casework (command line)")
-
-
-def _fail(message: str) -> None:
-    from casework.cli import fail
-
-    fail(message)
 
 
 def _reader(email: str | None):

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from sqlalchemy.engine import Connection
 
+from casework.cli_support import fail
 from casework.extensions import db
 
 BATCH = 2000
@@ -133,7 +134,6 @@ def _copy_into_target(source_engine: sa.Engine):
     from flask_migrate import upgrade
 
     from casework.audit import chain
-    from casework.cli import fail
 
     try:
         with db.engine.connect() as connection:
@@ -157,7 +157,6 @@ def copy_db_command(target: str) -> None:
     from flask import current_app
 
     from casework import create_app
-    from casework.cli import fail
     from casework.config import database_url
 
     target = database_url(target)

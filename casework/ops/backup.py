@@ -27,6 +27,8 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from sqlalchemy.engine import URL
 
+from casework.cli_support import fail
+
 # How long restore waits for other connections to let go of the live database.
 IN_USE_TIMEOUT_S = 2.0
 
@@ -277,12 +279,6 @@ def _live_path() -> tuple[Path, str]:
     return path, current_app.extensions["migrate"].directory
 
 
-def _fail(error: BackupRefused) -> None:
-    from casework.cli import fail
-
-    fail(error.message)
-
-
 @click.command("backup")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The file to write the copy to.")
@@ -294,7 +290,7 @@ def backup_command(output: str, force: bool) -> None:
         live, migrations = _live_path()
         check = backup_database(live, Path(output).absolute(), migrations, replace=force)
     except BackupRefused as error:
-        _fail(error)
+        fail(error.message)
     click.echo(f"Backed up {live} to {output}: {check.describe()}.")
     for note in check.notes:
         click.echo(f"Note: {note}.")
@@ -309,7 +305,7 @@ def restore_command(file: str) -> None:
         live, migrations = _live_path()
         check, kept = restore_database(Path(file).absolute(), live, migrations)
     except BackupRefused as error:
-        _fail(error)
+        fail(error.message)
     click.echo(f"Restored {file} to {live}: {check.describe()}.")
     if kept is not None:
         click.echo(f"The database it replaced is kept as {kept}.")

@@ -1,0 +1,18 @@
+"""What every ``flask casework`` command shares: how a refusal ends the command.
+
+The command modules (``casework.cli``, ``casework.ops``, ``casework.reports.cli``) import
+this, never each other, so the group that collects the commands is imported by no one.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+
+
+def fail(message: str) -> NoReturn:
+    """Print one readable line and exit with status 1."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)

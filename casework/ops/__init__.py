@@ -1,0 +1,1 @@
+"""Operational tools: demo data, synthetic data, backup and restore, copying a database."""
