@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 from casework.config import build_config
 from casework.extensions import babel, csrf, db, login_manager, migrate
 from casework.web import security, serving
-from casework.web.edge import begins_deferred, refuse_nul_characters
+from casework.web.edge import begins_deferred, refuse_nul_in_pages
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     serving.register(app)  # first: its request timer starts before any other hook
     register_blueprints(app)
     register_errorhandlers(app)
-    app.before_request(refuse_nul_characters)
+    app.before_request(refuse_nul_in_pages)
     register_template_helpers(app)
     register_commands(app)
     security.register(app)
@@ -136,7 +136,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from casework.errors import register_errorhandlers as register
+    from casework.web.errors import register_errorhandlers as register
 
     register(app)
 

@@ -1,110 +1,127 @@
-"""Domain errors that operations raise, and the pages shown for HTTP errors."""
+"""Refusals: what operations, loaders and the request edge raise when they will not act.
 
-from flask import Flask, render_template
+Each refusal has one class everywhere (pages, API, CLI), decided in one order: not there
+or not visible (404) -> the role may never (403) -> the state does not allow it now (409)
+-> the input is invalid (422). ``casework.web.errors`` renders them as an HTML page or as
+the API's JSON error; the CLI prints the message. Nothing here knows about HTTP requests.
+"""
+
+from __future__ import annotations
+
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_babel import lazy_gettext as _l
 
 
 class CaseworkError(Exception):
-    """A refusal the user should read; nothing was changed."""
+    """A refusal the user should read; nothing was changed.
+
+    ``errors`` maps a field name (or ``"__all__"``) to its message or messages; ``code`` is
+    the machine-readable name in the API's JSON error.
+    """
 
     status_code = 400
+    code = "bad_request"
+    title = _l("Not done")
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, errors: dict | None = None,
+                 *, code: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.errors = errors or ({field: message} if field else {})
+        if code is not None:
+            self.code = code
+
+    def field_messages(self) -> dict[str, list[str]]:
+        """``{field: [message, ...]}`` with every message as plain text."""
+        return {name: [str(m) for m in (value if isinstance(value, list | tuple) else [value])]
+                for name, value in self.errors.items()}
+
+
+class BadRequest(CaseworkError):
+    """A request that cannot be read at all (a body that is not JSON, a broken upload)."""
+
+    title = _l("Bad request")
+
+
+class Unauthorized(CaseworkError):
+    """No valid credentials (the API's bearer token)."""
+
+    status_code = 401
+    code = "unauthorized"
+    title = _l("Log in first")
+
+
+class PermissionDenied(CaseworkError):
+    """The user's role or relation to the record does not allow this, in any state."""
+
+    status_code = 403
+    code = "forbidden"
+    title = _l("Not allowed")
+
+
+class NotFound(CaseworkError):
+    """Not there, or not visible to this reader: the two are never told apart."""
+
+    status_code = 404
+    code = "not_found"
+    title = _l("Not found")
+
+
+class Conflict(CaseworkError):
+    """Not possible in the record's current state, or it changed meanwhile."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class StaleVersion(Conflict):
+    """The record changed since the user read it (optimistic locking)."""
+
+    code = "stale_version"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("This case changed since you opened it. "
+                                      "Reload it to see the changes, then try again."))
+
+
+class PreconditionFailed(CaseworkError):
+    """An ``If-Match`` header that does not name the record's current version."""
+
+    status_code = 412
+    code = "precondition_failed"
+
+
+class UnsupportedMediaType(CaseworkError):
+    status_code = 415
+    code = "unsupported_media_type"
+    title = _l("Unsupported")
 
 
 class ValidationFailed(CaseworkError):
     """Input that breaks a rule of the domain (a field value, a missing reason)."""
 
     status_code = 422
+    code = "validation_failed"
 
-    def __init__(self, message: str, field: str | None = None, errors: dict | None = None):
-        super().__init__(message, field)
+    def __init__(self, message: str, field: str | None = None, errors: dict | None = None,
+                 *, code: str | None = None):
         # {field: message}; "__all__" for a problem that belongs to no one field.
-        self.errors = errors or {field or "__all__": message}
+        super().__init__(message, field, errors or {field or "__all__": message}, code=code)
 
 
-class PermissionDenied(CaseworkError):
-    """The user's role or relation to the record does not allow this."""
+class TooManyRequests(CaseworkError):
+    """Too many attempts; ``retry_after`` says in how many seconds to try again."""
 
-    status_code = 403
+    status_code = 429
+    code = "too_many_requests"
+    title = _l("Too many attempts")
 
-
-class NotFound(CaseworkError):
-    status_code = 404
-
-
-class Conflict(CaseworkError):
-    """Not allowed in the record's current state, or it changed meanwhile."""
-
-    status_code = 409
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
-class StaleVersion(Conflict):
-    def __init__(self, message: str | None = None):
-        super().__init__(message or _("This case changed since you opened it. "
-                                      "Reload it to see the changes, then try again."))
-
-
-def register_errorhandlers(app: Flask) -> None:
-    from casework.api import errors as api_errors
-
-    def render_error(code: int, title: str, message: str):
-        if api_errors.wants_json():
-            return api_errors.error_response(code, api_errors.HTTP_CODES.get(code, "error"),
-                                             message)
-        return render_template("errors/error.html", code=code, title=title,
-                               message=message), code
-
-    @app.errorhandler(api_errors.ApiError)
-    def api_error(error):
-        return api_errors.from_api_error(error)
-
-    @app.errorhandler(413)
-    def too_large(error):
-        return render_error(413, _("Too large"), _("The upload or request is too large."))
-
-    @app.errorhandler(415)
-    def unsupported(error):
-        return render_error(415, _("Unsupported"), _("This kind of content is not accepted."))
-
-    @app.errorhandler(400)
-    def bad_request(error):
-        return render_error(400, _("Bad request"),
-                            _("The request could not be understood."))
-
-    @app.errorhandler(CSRFError)
-    def csrf_failed(error):
-        return render_error(400, _("Form expired"),
-                            _("The form was missing its security token or it expired. "
-                              "Go back, reload the page and try again."))
-
-    @app.errorhandler(403)
-    def forbidden(error):
-        return render_error(403, _("Not allowed"),
-                            _("Your role does not allow this."))
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_error(404, _("Not found"),
-                            _("There is nothing at this address."))
-
-    @app.errorhandler(405)
-    def method_not_allowed(error):
-        return render_error(405, _("Not allowed"),
-                            _("This address does not accept that kind of request."))
-
-    @app.errorhandler(CaseworkError)
-    def domain_error(error: CaseworkError):
-        if api_errors.wants_json():
-            return api_errors.from_domain_error(error)
-        return render_error(error.status_code, _("Not done"), error.message)
-
-    @app.errorhandler(500)
-    def server_error(error):
-        return render_error(500, _("Something went wrong"),
-                            _("Nothing was saved. Please try again; if it keeps happening, "
-                              "tell an admin."))
+def invalid_fields(problems: dict, message: str | None = None) -> ValidationFailed:
+    """One refusal for several fields' problems (``{field: message or [messages]}``)."""
+    return ValidationFailed(message or _("Some fields are not valid."), errors=problems)

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 
+from casework.errors import invalid_fields
 from casework.extensions import db
 
 # Beyond this a page number is nonsense; it would only overflow the database's OFFSET.
@@ -58,14 +60,18 @@ class LeanCountPagination(SelectPagination):
 
 
 def paginate(query, *, per_page: int, max_per_page: int,
-             count: Callable[[int], Count] | None = None) -> Pagination:
-    """Bad or out-of-range values fall back to the nearest sensible page, never an error.
+             count: Callable[[int], Count] | None = None, strict: bool = False) -> Pagination:
+    """One page of ``query``. For pages, bad or out-of-range values fall back to the
+    nearest sensible page, never an error; ``strict`` (the API) refuses them instead.
 
     ``count(limit)``: counts what ``query`` finds up to ``limit``, when the caller knows a
     cheaper way than counting ``query`` itself.
+
+    :raise ValidationFailed: (strict only) a page or per_page outside its documented range.
     """
-    page = _bounded("page", 1, MAX_PAGE)
-    per = _bounded("per_page", per_page, max_per_page)
+    read = _strictly if strict else _bounded
+    page = read("page", 1, MAX_PAGE)
+    per = read("per_page", per_page, max_per_page)
     limit = (page - 1) * per + COUNT_AHEAD
     counted = count(limit) if count else lean_count(query, limit)
     return LeanCountPagination(select=query, session=db.session, counted=counted, page=page,
@@ -76,3 +82,14 @@ def paginate(query, *, per_page: int, max_per_page: int,
 def _bounded(name: str, default: int, upper: int) -> int:
     value = request.args.get(name, default, type=int)
     return min(max(value, 1), upper)
+
+
+def _strictly(name: str, default: int, upper: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 12 and 1 <= int(text) <= upper):
+        raise invalid_fields({name: _("Give a whole number from 1 to %(upper)d.", upper=upper)},
+                             _("Some query parameters are not valid."))
+    return int(text)

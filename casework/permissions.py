@@ -1,7 +1,9 @@
 """Who may do what: one place that views, templates, the CLI and later the API ask.
 
 Every predicate takes the acting user first. Anonymous users may do nothing.
-Transitions of a case are decided by ``casework.workflow``, which builds on these.
+Permissions decide who; the workflow (``casework.workflow``) decides when: no predicate
+here looks at a case's state. Transitions of a case are decided by the workflow, which
+builds on these.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def can_view_signal(user: User, signal: Signal) -> bool:
 
 def can_restrict_case(user: User, case: Case) -> bool:
     """Mark a case restricted or lift the restriction: managers only."""
-    return is_manager(user) and case.is_open
+    return is_manager(user)
 
 
 def can_file_signal(user: User) -> bool:
@@ -70,14 +72,10 @@ def can_triage(user: User) -> bool:
     return is_manager(user)
 
 
-def can_triage_signal(user: User, signal: Signal) -> bool:
-    """Triage this signal now: managers, while the signal is new."""
-    return can_triage(user) and signal.is_open
-
-
 def can_edit_case(user: User, case: Case) -> bool:
-    """Change the case's fields: managers on any open case, owners on their own."""
-    return case.is_open and (is_manager(user) or is_owner(user, case))
+    """Change the case's fields: managers on any case, owners on their own (while the
+    workflow lets the case be changed: ``workflow.ensure_changeable``)."""
+    return is_manager(user) or is_owner(user, case)
 
 
 def can_manage_actions(user: User, case: Case) -> bool:

@@ -127,10 +127,11 @@ def audited_export(user, query, *, what: str, filters, fmt: str, columns: list[C
 
     from casework import audit
     from casework.models.types import utcnow
+    from casework.vocabulary import AuditAction, AuditEntity
     from casework.web.edge import unit_of_work
 
     with unit_of_work():
-        audit.record("export", f"{what}_exported", actor=user, changes={
+        audit.record(AuditEntity.EXPORT, AuditAction(f"{what}_exported"), actor=user, changes={
             "format": fmt, "filters": {k: (str(v) if v is not None else None)
                                        for k, v in vars(filters).items()}})
     rows = streamed(query)

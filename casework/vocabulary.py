@@ -122,6 +122,57 @@ class ReviewDecision(StrEnum):
     CHANGES_REQUESTED = "changes_requested"
 
 
+class AuditEntity(StrEnum):
+    """What an audit event is about."""
+
+    CASE = "case"
+    SIGNAL = "signal"
+    ACTION = "action"
+    COMMENT = "comment"
+    REVIEW = "review"
+    USER = "user"
+    API_TOKEN = "api_token"
+    EXPORT = "export"
+    IMPORT = "import"
+    REPORT = "report"
+
+
+class AuditAction(StrEnum):
+    """What happened, as the audit trail records it: a change or a workflow step."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    # The case workflow's steps (TransitionAction) are recorded under their own names.
+    ASSIGN = "assign"
+    START_MITIGATION = "start_mitigation"
+    SUBMIT_FOR_REVIEW = "submit_for_review"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REOPEN = "reopen"
+    DISMISS = "dismiss"
+    # Signals.
+    QUALIFIED = "qualified"
+    DISMISSED = "dismissed"
+    MARKED_DUPLICATE = "marked_duplicate"
+    # Users, sessions and tokens.
+    ROLE_CHANGED = "role_changed"
+    DEACTIVATED = "deactivated"
+    REACTIVATED = "reactivated"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_THROTTLED = "login_throttled"
+    LOGOUT = "logout"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    REVOKED = "revoked"
+    # What left Casework or came in.
+    PDF_DOWNLOADED = "pdf_downloaded"
+    LANDSCAPE_DOWNLOADED = "landscape_downloaded"
+    CASES_EXPORTED = "cases_exported"
+    SIGNALS_EXPORTED = "signals_exported"
+    SIGNALS_IMPORTED = "signals_imported"
+
+
 # Score bands from the domain brief: likelihood x impact, 1-25.
 BAND_LIMITS = (
     (Band.LOW, 1, 4),

@@ -114,8 +114,10 @@ def test_the_whole_lifecycle_through_the_api(api_as, make, query):
         "title": "Keyword list update", "team": "content_policy", "owner": "Jana Wolf",
         "due": "2026-12-01"})
     assert action.status_code == 201 and action.get_json()["status"] == "planned"
+    # The case as it stands (an action still planned) does not allow it: a state conflict.
     refused = specialist.post(f"/cases/{key}/transitions", {"action": "submit_for_review"})
-    _error(refused, 422, "validation_failed")
+    _error(refused, 409, "conflict")
+    assert action.headers["Location"] == f"/api/v1/actions/{action.get_json()['id']}"
     done = specialist.patch(f"/actions/{action.get_json()['id']}",
                             {"status": "done", "outcome": "Shipped"})
     assert done.get_json()["status"] == "done"

@@ -44,6 +44,12 @@ ACCESS = {
     ("POST", "/api/v1/cases/<key>/comments"): ({"body": "Hi"}, (201, 201, 201, 201, 403)),
     ("GET", "/api/v1/cases/<key>/audit"): (None, (200, 200, 200, 200, 200)),
     ("GET", "/api/v1/cases/<key>/summary.pdf"): (None, (200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/actions/<int:action_id>"): (None, (200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/cases/<key>/comments/<int:comment_id>"): (None, (200,) * 5),
+    ("GET", "/api/v1/me"): (None, (200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/owners"): (None, (200, 200, 200, 200, 200)),
+    # The Lagebericht: leadership and managers, as on the dashboard.
+    ("GET", "/api/v1/landscape.pdf"): (None, (200, 200, 403, 403, 200)),
 }
 
 
@@ -63,7 +69,7 @@ def test_every_api_endpoint_has_a_row(app):
 @pytest.mark.parametrize(("method", "rule"), sorted(ACCESS))
 def test_api_access(app, make, method, rule, role):
     from casework.api.tokens import create_token
-    from casework.cases.operations import add_action
+    from casework.cases.operations import add_action, add_comment
     from casework.models import Case, User
     from casework.users.operations import find_user
 
@@ -75,12 +81,14 @@ def test_api_access(app, make, method, rule, role):
     with app.app_context():
         owner = db.session.get(User, make.specialist.id)
         action = add_action(owner, db.session.get(Case, case.id), title="A", team="legal")
+        comment = add_comment(owner, db.session.get(Case, case.id), "Noted")
         _t, secret = create_token(None, find_user(user.email))
         db.session.commit()
         version = db.session.get(Case, case.id).version
-        action_id = action.id
+        action_id, comment_id = action.id, comment.id
     path = (rule.replace("<key>", case.key).replace("<int:signal_id>", str(signal_id))
-            .replace("<int:action_id>", str(action_id)))
+            .replace("<int:action_id>", str(action_id))
+            .replace("<int:comment_id>", str(comment_id)))
     body, expected = ACCESS[(method, rule)]
     if body is not None:
         body = {k: (case.key if v == "{key}" else version if v == "{version}" else v)

@@ -108,13 +108,23 @@ def test_the_canonical_form_is_stable_json_of_the_content_and_the_previous_hash(
     assert chain.compute_hash(dict(event, note="Uebernahme")) != chain.compute_hash(event)
 
 
+def test_an_audit_event_names_only_canonical_kinds_and_actions(app):
+    """Audit actions are canonical values like every other: a bare word is refused."""
+    from casework.audit import record
+
+    with app.app_context(), pytest.raises(ValueError):
+        record("case", "frobnicated")
+    with app.app_context(), pytest.raises(ValueError):
+        record("spaceship", "created")
+
+
 def test_several_events_in_one_transaction_chain_in_order(app, make):
     from casework.audit import record
 
     make.user("admin")
     with app.app_context():
-        first = record("case", "one")
-        second = record("case", "two")
+        first = record("case", "updated", note="one")
+        second = record("case", "updated", note="two")
         assert second.seq == first.seq + 1
         assert second.prev_hash == first.hash
         db.session.commit()
@@ -126,9 +136,9 @@ def test_a_rolled_back_change_leaves_no_gap(app, make):
 
     make.user("admin")
     with app.app_context():
-        record("case", "abandoned")
+        record("case", "updated", note="abandoned")
         db.session.rollback()
-        record("case", "kept")
+        record("case", "updated", note="kept")
         db.session.commit()
     assert verify(app).ok
 
@@ -140,7 +150,7 @@ def test_events_take_the_time_of_the_clock_they_are_written_under(app, make):
     with app.app_context():
         with frozen_time(when):
             assert utcnow() == when
-            event = record("case", "backdated")
+            event = record("case", "updated", note="backdated")
         assert utcnow() > when
         db.session.commit()
         stored = db.session.get(AuditEvent, event.id)
@@ -401,14 +411,14 @@ def test_an_export_of_a_period_is_an_unbroken_stretch_of_the_chain(app, make, ru
     with app.app_context():
         for day in (1, 2, 3, 4):
             with frozen_time(datetime(2026, 5, day, 12, tzinfo=UTC)):
-                record("case", f"day {day}")
+                record("case", "updated", note=f"day {day}")
         db.session.commit()
     target = tmp_path / "may.jsonl"
     result = audit(runner, "export", "--from", "2026-05-02", "--to", "2026-05-03",
                    "-o", str(target))
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
-    assert [line["action"] for line in lines] == ["day 2", "day 3"]
+    assert [line["note"] for line in lines] == ["day 2", "day 3"]
     assert lines[0]["occurred_at"] == "2026-05-02T12:00:00.000000Z"
     checked = run_script(str(target))
     assert checked.returncode == 0, checked.stderr
@@ -438,8 +448,8 @@ def test_concurrent_writers_neither_fork_nor_leave_gaps(app, make, database_url)
             start.wait()
             for i in range(15):
                 with app.app_context():
-                    record("case", f"writer {n} step {i}")
-                    record("case", f"writer {n} step {i}, second event")
+                    record("case", "updated", note=f"writer {n} step {i}")
+                    record("case", "updated", note=f"writer {n} step {i}, second event")
                     db.session.commit()
         except BaseException as error:  # reported below, in the test's thread
             errors.append(error)

@@ -199,7 +199,7 @@ def test_a_case_that_does_not_exist(client, make, login_as, db_state):
     assert client.get("/cases/RISK-2026-9999").status_code == 404
     response = client.post("/cases/RISK-2026-9999/edit", data={"title": "x"})
     assert response.status_code == 404
-    assert "There is nothing at this address." in response.text
+    assert "There is no case RISK-2026-9999." in response.text
     assert db_state() == before
 
 
@@ -224,7 +224,7 @@ def test_a_step_not_possible_from_the_state_is_a_conflict(client, make, login_as
 
 @pytest.mark.parametrize(("data", "message"), [
     # The page of a step not possible shows no fields, so it says why instead.
-    ({}, "This step is not possible while the case is Assigned."),
+    ({}, "A case that is assigned cannot be approved and closed."),
     ({"resolution": "mitigated", "residual_likelihood": "1", "residual_impact": "1",
       "note": "Looks fine"}, "A case that is assigned cannot be approved and closed."),
 ], ids=["empty form", "complete form"])
@@ -244,7 +244,8 @@ def test_opening_a_step_not_possible_says_why(client, make, login_as):
     login_as(make.reviewer)
     response = client.get(f"/cases/{case.key}/do/approve")
     assert response.status_code == 409
-    assert "This step is not possible while the case is Assigned." in form_errors(response.text)
+    assert "A case that is assigned cannot be approved and closed." in form_errors(
+        response.text)
 
 
 @pytest.mark.parametrize(("who", "state", "action"), [
@@ -329,8 +330,8 @@ def test_approving_needs_a_resolution_and_a_note(client, make, login_as, query, 
     response = client.post(f"/cases/{case.key}/do/approve", data={
         "resolution": "", "residual_likelihood": "2", "residual_impact": "2", "note": ""})
     assert response.status_code == 422
-    assert field_errors(response.text, "resolution") == [REQUIRED]
-    assert field_errors(response.text, "note") == [REQUIRED]
+    assert field_errors(response.text, "resolution") == ["Choose a resolution."]
+    assert field_errors(response.text, "note") == ["Write a review note."]
     assert db_state() == before
     assert _state_of(query, case) == "in_review"
     assert count(Review) == 0
@@ -350,9 +351,9 @@ def test_approving_needs_residual_ratings_from_1_to_5(client, make, login_as, db
 
 
 @pytest.mark.parametrize(("owner", "message"), [
-    ("0", "Choose the owner."),  # the empty first option of the list
-    ("", REQUIRED),
-    ("{leadership}", NOT_A_CHOICE),
+    ("", "Choose the owner."),  # the empty first option of the list
+    ("0", "There is no such user."),
+    ("{leadership}", "Leadership {n} cannot own cases."),
 ])
 def test_assigning_needs_someone_who_can_own_the_case(client, make, login_as, db_state,
                                                       owner, message):
@@ -363,7 +364,7 @@ def test_assigning_needs_someone_who_can_own_the_case(client, make, login_as, db
     response = client.post(f"/cases/{case.key}/do/assign",
                            data={"owner": owner.format(leadership=lead.id)})
     assert response.status_code == 422
-    assert field_errors(response.text, "owner") == [message]
+    assert field_errors(response.text, "owner") == [message.format(n=lead.name.split()[-1])]
     assert db_state() == before
 
 
@@ -376,7 +377,7 @@ def test_submitting_for_review_with_pending_actions_is_refused(client, make, log
         "status": "in_progress"}).status_code == 302
     before = db_state()
     response = client.post(f"/cases/{case.key}/do/submit_for_review", data={})
-    assert response.status_code == 422
+    assert response.status_code == 409  # the case as it stands: a state conflict
     assert any("still planned or in progress" in m for m in form_errors(response.text))
     assert db_state() == before
 
@@ -394,7 +395,7 @@ def test_a_signal_is_qualified_only_once(client, make, login_as, db_state, count
     before = db_state()
     response = client.post(f"/signals/{signal_id}/qualify", data=QUALIFY)
     assert response.status_code == 409
-    assert "This signal was already triaged." in response.text
+    assert "This signal was already triaged (qualified)." in response.text
     assert db_state() == before
     assert count(Case) == 1
 

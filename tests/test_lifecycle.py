@@ -146,9 +146,10 @@ def test_a_risk_from_signal_to_closure_and_reopening(app, make, query):
     assert _shown_state(response.text) == "Mitigating"
     changed()
 
-    # Submitting while the action is still planned is refused, on the page.
+    # Submitting while the action is still planned is refused, on the page: the case as it
+    # stands does not allow it (409), whatever anyone fills in.
     response = _submit(sven, f"/cases/{key}/do/submit_for_review", {"version": seen[-1]},
-                       status=422)
+                       status=409)
     assert "still planned or in progress" in response.text
     assert _shown_state(response.text) == "Mitigating"
     assert unchanged().state == "mitigating"

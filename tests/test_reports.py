@@ -231,10 +231,12 @@ def test_a_restricted_case_is_only_for_those_who_see_it(client, login_as, make, 
         assert not query(sa.select(AuditEvent.id).where(AuditEvent.action == "pdf_downloaded"))
 
 
-def test_an_unknown_audience_is_a_bad_request(client, login_as, make):
+def test_an_unknown_audience_is_invalid_input(client, login_as, make):
     case = make.case("assigned")
     login_as(make.pm)
-    assert client.get(f"/cases/{case.key}/summary.pdf?audience=press").status_code == 400
+    response = client.get(f"/cases/{case.key}/summary.pdf?audience=press")
+    assert response.status_code == 422
+    assert "Use one of: internal, partner." in response.text
     assert client.get("/cases/RISK-1999-0001/summary.pdf").status_code == 404
 
 

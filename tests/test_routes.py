@@ -187,7 +187,12 @@ ACCESS: dict[str, dict[str, tuple]] = {
     "/api/v1/cases/<key>": {"GET": (401,) * 6, "POST": (405,) * 6},
     "/api/v1/cases/<key>/transitions": {"GET": (405,) * 6, "POST": (401,) * 6},
     "/api/v1/cases/<key>/actions": {"GET": (401,) * 6, "POST": (401,) * 6},
-    "/api/v1/actions/<int:action_id>": {"GET": (405,) * 6, "POST": (405,) * 6},
+    "/api/v1/actions/<int:action_id>": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/cases/<key>/comments/<int:comment_id>": {"GET": (401,) * 6,
+                                                       "POST": (405,) * 6},
+    "/api/v1/me": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/owners": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/landscape.pdf": {"GET": (401,) * 6, "POST": (405,) * 6},
     "/api/v1/cases/<key>/comments": {"GET": (401,) * 6, "POST": (401,) * 6},
     "/api/v1/cases/<key>/audit": {"GET": (401,) * 6, "POST": (405,) * 6},
     "/api/v1/cases/<key>/summary.pdf": {"GET": (401,) * 6, "POST": (405,) * 6},
@@ -225,10 +230,12 @@ def kinds_of(rule) -> tuple[str, ...]:
     return ("",)
 
 
-# The signal of the restricted case has been qualified: the qualify page tells a manager it
-# is no longer open (409); the other empty triage POSTs are validation errors first (422).
-RESTRICTED_SIGNAL_FOR_MANAGERS = {("GET", "/signals/<int:signal_id>/qualify"): 409,
-                                  ("POST", "/signals/<int:signal_id>/qualify"): 409}
+# The signal of the restricted case has been qualified: every triage step tells a manager
+# it is no longer open (409), before looking at what was posted (422).
+RESTRICTED_SIGNAL_FOR_MANAGERS = {
+    (method, f"/signals/<int:signal_id>/{step}"): 409
+    for method, step in (("GET", "qualify"), ("POST", "qualify"), ("POST", "attach"),
+                         ("POST", "dismiss"), ("POST", "duplicate"))}
 
 
 def expected_status(rule_text: str, method: str, role: str, kind: str):
@@ -403,7 +410,7 @@ def as_role(client, world):
 def _url(app, rule, world: World, **overrides) -> str:
     values = {"key": world.case_key, "signal_id": world.signal_id,
               "action_id": world.action_id, "user_id": world.user_id,
-              "token_id": world.token_id, "fmt": "csv",
+              "token_id": world.token_id, "fmt": "csv", "comment_id": 1,
               "action": "start_mitigation", **overrides}
     missing = set(rule.arguments) - set(values)
     assert not missing, f"route {rule.rule}: test_routes has no value for {sorted(missing)}"
@@ -470,9 +477,10 @@ TRANSITION_ACCESS = [
     ("assign", "assigned", (200, 200, 403, 403, 403), (422, 422, 403, 403, 403)),
     ("assign", "in_review", (409, 409, 403, 403, 403), (409, 409, 403, 403, 403)),
     ("start_mitigation", "assigned", (200, 200, 200, 403, 403), (302, 302, 302, 403, 403)),
-    # Submitting needs finished mitigation actions, and this case has none.
-    ("submit_for_review", "mitigating", (200, 200, 200, 403, 403),
-     (422, 422, 422, 403, 403)),
+    # Submitting needs finished mitigation actions, and this case has none: the case as
+    # it stands does not allow it (409), for the page as for the form.
+    ("submit_for_review", "mitigating", (409, 409, 409, 403, 403),
+     (409, 409, 409, 403, 403)),
     ("approve", "in_review", (200, 200, 403, 403, 403), (422, 422, 403, 403, 403)),
     ("request_changes", "in_review", (200, 200, 403, 403, 403), (422, 422, 403, 403, 403)),
     ("reopen", "closed", (200, 200, 403, 403, 403), (422, 422, 403, 403, 403)),
@@ -553,7 +561,8 @@ def test_what_does_not_exist_is_the_apps_own_404(world, as_role, method, url):
                      action_id=world.action_id)
     response = as_role("admin").open(url, method=method, data={"role": "leadership"})
     assert response.status_code == 404
-    assert "There is nothing at this address." in response.text
+    # "There is nothing at this address.", or what was not found ("There is no case ...").
+    assert re.search(r"There is (nothing at this address|no )", response.text)
     assert_own_error_page(response, "admin")
 
 

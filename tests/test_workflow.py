@@ -28,58 +28,60 @@ ACTIONS = ("assign", "start_mitigation", "submit_for_review", "approve", "reques
 # specialist who owns it and one who does not.
 ACTORS = ("admin", "pm", "pm_owner", "specialist_owner", "specialist", "leadership")
 
-# "ok": allowed; "403": PermissionDenied (wrong role); "409": Conflict (wrong state);
-# "n/a": no such person (a qualified case has no owner yet).
+# "ok": allowed; "403": PermissionDenied (the role or relation may never take the step);
+# "409": Conflict (the role may, the state does not allow it now); "n/a": no such person
+# (a qualified case has no owner yet). 403 comes before 409: leadership is refused for its
+# role whatever the state, a specialist for not owning the case.
 RULES = {
     # (state, action)                        admin  pm     pm     spec.  spec.  leader-
     #                                               other  owner  owner  other  ship
     ("qualified", "assign"):                ("ok", "ok", "n/a", "n/a", "403", "403"),
-    ("qualified", "start_mitigation"):      ("409", "409", "n/a", "n/a", "409", "409"),
-    ("qualified", "submit_for_review"):     ("409", "409", "n/a", "n/a", "409", "409"),
-    ("qualified", "approve"):               ("409", "409", "n/a", "n/a", "409", "409"),
-    ("qualified", "request_changes"):       ("409", "409", "n/a", "n/a", "409", "409"),
-    ("qualified", "reopen"):                ("409", "409", "n/a", "n/a", "409", "409"),
+    ("qualified", "start_mitigation"):      ("409", "409", "n/a", "n/a", "403", "403"),
+    ("qualified", "submit_for_review"):     ("409", "409", "n/a", "n/a", "403", "403"),
+    ("qualified", "approve"):               ("409", "409", "n/a", "n/a", "403", "403"),
+    ("qualified", "request_changes"):       ("409", "409", "n/a", "n/a", "403", "403"),
+    ("qualified", "reopen"):                ("409", "409", "n/a", "n/a", "403", "403"),
     ("qualified", "dismiss"):               ("ok", "ok", "n/a", "n/a", "403", "403"),
 
     ("assigned", "assign"):                 ("ok", "ok", "ok", "403", "403", "403"),
     ("assigned", "start_mitigation"):       ("ok", "ok", "ok", "ok", "403", "403"),
-    ("assigned", "submit_for_review"):      ("409", "409", "409", "409", "409", "409"),
-    ("assigned", "approve"):                ("409", "409", "409", "409", "409", "409"),
-    ("assigned", "request_changes"):        ("409", "409", "409", "409", "409", "409"),
-    ("assigned", "reopen"):                 ("409", "409", "409", "409", "409", "409"),
+    ("assigned", "submit_for_review"):      ("409", "409", "409", "409", "403", "403"),
+    ("assigned", "approve"):                ("409", "409", "403", "403", "403", "403"),
+    ("assigned", "request_changes"):        ("409", "409", "403", "403", "403", "403"),
+    ("assigned", "reopen"):                 ("409", "409", "409", "403", "403", "403"),
     ("assigned", "dismiss"):                ("ok", "ok", "ok", "403", "403", "403"),
 
     ("mitigating", "assign"):               ("ok", "ok", "ok", "403", "403", "403"),
-    ("mitigating", "start_mitigation"):     ("409", "409", "409", "409", "409", "409"),
+    ("mitigating", "start_mitigation"):     ("409", "409", "409", "409", "403", "403"),
     ("mitigating", "submit_for_review"):    ("ok", "ok", "ok", "ok", "403", "403"),
-    ("mitigating", "approve"):              ("409", "409", "409", "409", "409", "409"),
-    ("mitigating", "request_changes"):      ("409", "409", "409", "409", "409", "409"),
-    ("mitigating", "reopen"):               ("409", "409", "409", "409", "409", "409"),
-    ("mitigating", "dismiss"):              ("409", "409", "409", "409", "409", "409"),
+    ("mitigating", "approve"):              ("409", "409", "403", "403", "403", "403"),
+    ("mitigating", "request_changes"):      ("409", "409", "403", "403", "403", "403"),
+    ("mitigating", "reopen"):               ("409", "409", "409", "403", "403", "403"),
+    ("mitigating", "dismiss"):              ("409", "409", "409", "403", "403", "403"),
 
-    ("in_review", "assign"):                ("409", "409", "409", "409", "409", "409"),
-    ("in_review", "start_mitigation"):      ("409", "409", "409", "409", "409", "409"),
-    ("in_review", "submit_for_review"):     ("409", "409", "409", "409", "409", "409"),
+    ("in_review", "assign"):                ("409", "409", "409", "403", "403", "403"),
+    ("in_review", "start_mitigation"):      ("409", "409", "409", "409", "403", "403"),
+    ("in_review", "submit_for_review"):     ("409", "409", "409", "409", "403", "403"),
     ("in_review", "approve"):               ("ok", "ok", "403", "403", "403", "403"),
     ("in_review", "request_changes"):       ("ok", "ok", "403", "403", "403", "403"),
-    ("in_review", "reopen"):                ("409", "409", "409", "409", "409", "409"),
-    ("in_review", "dismiss"):               ("409", "409", "409", "409", "409", "409"),
+    ("in_review", "reopen"):                ("409", "409", "409", "403", "403", "403"),
+    ("in_review", "dismiss"):               ("409", "409", "409", "403", "403", "403"),
 
-    ("closed", "assign"):                   ("409", "409", "409", "409", "409", "409"),
-    ("closed", "start_mitigation"):         ("409", "409", "409", "409", "409", "409"),
-    ("closed", "submit_for_review"):        ("409", "409", "409", "409", "409", "409"),
-    ("closed", "approve"):                  ("409", "409", "409", "409", "409", "409"),
-    ("closed", "request_changes"):          ("409", "409", "409", "409", "409", "409"),
+    ("closed", "assign"):                   ("409", "409", "409", "403", "403", "403"),
+    ("closed", "start_mitigation"):         ("409", "409", "409", "409", "403", "403"),
+    ("closed", "submit_for_review"):        ("409", "409", "409", "409", "403", "403"),
+    ("closed", "approve"):                  ("409", "409", "403", "403", "403", "403"),
+    ("closed", "request_changes"):          ("409", "409", "403", "403", "403", "403"),
     ("closed", "reopen"):                   ("ok", "ok", "ok", "403", "403", "403"),
-    ("closed", "dismiss"):                  ("409", "409", "409", "409", "409", "409"),
+    ("closed", "dismiss"):                  ("409", "409", "409", "403", "403", "403"),
 
-    ("dismissed", "assign"):                ("409", "409", "409", "409", "409", "409"),
-    ("dismissed", "start_mitigation"):      ("409", "409", "409", "409", "409", "409"),
-    ("dismissed", "submit_for_review"):     ("409", "409", "409", "409", "409", "409"),
-    ("dismissed", "approve"):               ("409", "409", "409", "409", "409", "409"),
-    ("dismissed", "request_changes"):       ("409", "409", "409", "409", "409", "409"),
-    ("dismissed", "reopen"):                ("409", "409", "409", "409", "409", "409"),
-    ("dismissed", "dismiss"):               ("409", "409", "409", "409", "409", "409"),
+    ("dismissed", "assign"):                ("409", "409", "409", "403", "403", "403"),
+    ("dismissed", "start_mitigation"):      ("409", "409", "409", "409", "403", "403"),
+    ("dismissed", "submit_for_review"):     ("409", "409", "409", "409", "403", "403"),
+    ("dismissed", "approve"):               ("409", "409", "403", "403", "403", "403"),
+    ("dismissed", "request_changes"):       ("409", "409", "403", "403", "403", "403"),
+    ("dismissed", "reopen"):                ("409", "409", "409", "403", "403", "403"),
+    ("dismissed", "dismiss"):               ("409", "409", "409", "403", "403", "403"),
 }
 
 # Where an allowed transition leads. Assigning a case already being worked on is a
@@ -300,15 +302,16 @@ def test_a_case_in_review_cannot_be_reassigned(app, make):
 
 
 def _refused_by_guard(app, case_id: int, actor_id: int, action: str,
-                      given: TransitionInput, *, owner_id: int | None = None
-                      ) -> ValidationFailed:
-    """Attempt the transition, expect ValidationFailed, and check nothing changed."""
+                      given: TransitionInput, *, owner_id: int | None = None,
+                      refusal: type = ValidationFailed) -> ValidationFailed:
+    """Attempt the transition, expect ``refusal`` (ValidationFailed for what the person
+    supplied, Conflict for the case as it stands), and check nothing changed."""
     with app.app_context():
         before = _facts(case_id)
         case = db.session.get(Case, case_id)
         if owner_id is not None:
             given.owner = _user(owner_id)
-        with pytest.raises(ValidationFailed) as refused:
+        with pytest.raises(refusal) as refused:
             transition_case(_user(actor_id), case, TransitionAction(action), given)
         db.session.rollback()
         assert _facts(case_id) == before
@@ -335,7 +338,7 @@ def _add_actions(app, case_id: int, owner_id: int, *statuses: str) -> None:
 def test_submit_for_review_needs_a_mitigation_action(app, make):
     case = make.case("mitigating")
     error = _refused_by_guard(app, case.id, make.specialist.id, "submit_for_review",
-                              TransitionInput())
+                              TransitionInput(), refusal=Conflict)
     assert "at least one mitigation action" in error.message
 
 
@@ -356,7 +359,7 @@ def test_submit_for_review_waits_for_every_action(app, make, statuses, allowed):
                         TransitionInput()) == "in_review"
     else:
         error = _refused_by_guard(app, case.id, make.specialist.id, "submit_for_review",
-                                  TransitionInput())
+                                  TransitionInput(), refusal=Conflict)
         assert "still planned or in progress" in error.message
 
 
@@ -448,3 +451,29 @@ def test_reopen_clears_the_resolution_and_keeps_the_owner(app, make):
         assert reopened.resolution is None
         assert reopened.closed_at is None
         assert reopened.owner_id == make.specialist.id
+
+
+def test_every_step_is_described_once_and_everything_else_follows(app):
+    """A step's form, API schema, timeline words and documentation come from its entry in
+    the workflow; none of them lists steps of its own."""
+    from casework.api.openapi import document
+    from casework.audit.timeline import VERBS
+    from casework.cases.forms import transition_form_class
+    from casework.vocabulary import label
+    from casework.workflow import STEPS, TRANSITIONS, describe
+
+    assert set(STEPS) == set(TransitionAction)
+    assert {t.action for t in TRANSITIONS} == set(TransitionAction)
+    with app.test_request_context():
+        spec = document()
+        mapping = spec["components"]["schemas"]["Transition"]["discriminator"]["mapping"]
+        for action, step in STEPS.items():
+            assert label(action) != action.value  # the vocabulary names it
+            form = transition_form_class(step)(meta={"csrf": False})
+            assert [name for name in step.input_names if name in form] == list(
+                step.input_names)
+            schema = spec["components"]["schemas"][mapping[action.value].rsplit("/", 1)[1]]
+            assert set(schema["required"]) == {"action", *step.required_inputs}
+            assert set(schema["properties"]) == {"action", "version", *step.input_names}
+            assert VERBS[("case", action.value)] == step.verb
+        assert [row["action"] for row in describe()] == [t.action.value for t in TRANSITIONS]

@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, render_template
 
 from casework.api.openapi import document
+from casework.workflow import describe
 
 bp = Blueprint("api_docs", __name__)
 
@@ -31,10 +32,11 @@ def docs():
             endpoints.append({
                 "method": method.upper(), "path": "/api/v1" + path, "summary": op["summary"],
                 "tag": op["tags"][0], "parameters": op.get("parameters", []),
+                "who": op.get("description", "").removeprefix("**Who:** ").rstrip("."),
                 "body": _schema_name(body.get("schema")), "responses": responses,
                 "anchor": f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", ""),
             })
     schemas = {name: json.dumps(schema, indent=2, ensure_ascii=False)
                for name, schema in spec["components"]["schemas"].items()}
     return render_template("api/docs.html", info=spec["info"], endpoints=endpoints,
-                           schemas=schemas)
+                           schemas=schemas, workflow=describe())

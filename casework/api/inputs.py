@@ -7,13 +7,17 @@ from datetime import date, datetime
 from flask import request
 from flask_babel import gettext as _
 
-from casework.api.errors import ApiError
+from casework.errors import BadRequest, UnsupportedMediaType, invalid_fields
 
 # What each field's JSON value must be; None is accepted where the field may be empty.
 STRING, INTEGER, BOOLEAN, STRINGS = "string", "integer", "boolean", "array of strings"
 NULLABLE = frozenset({"surface", "url", "observed_at", "external_ref", "due", "owner",
                       "resolution", "residual_likelihood", "residual_impact", "note",
                       "description", "summary", "assessment", "outcome", "surfaces"})
+
+
+# Integer fields with a narrower range than a database integer (as documented).
+BOUNDS = {"version": (1, 2**31 - 1), "of_signal": (1, 2**31 - 1)}
 
 
 def _type_ok(value, kind: str) -> bool:
@@ -32,17 +36,18 @@ def _type_ok(value, kind: str) -> bool:
 def json_body(schema: dict[str, str], *, required: tuple[str, ...] = ()) -> dict:
     """The request's JSON object, checked against ``schema`` (field -> kind).
 
-    :raise ApiError 415: not sent as application/json.
-    :raise ApiError 400: not valid JSON, or not a JSON object.
-    :raise ApiError 422: unknown fields, missing required fields, or wrong types.
+    :raise UnsupportedMediaType: not sent as application/json.
+    :raise BadRequest: not valid JSON, or not a JSON object.
+    :raise ValidationFailed: unknown fields, missing required fields, or wrong types.
     """
     if not request.is_json:
-        raise ApiError(415, _("Send the body as JSON with Content-Type: application/json."))
+        raise UnsupportedMediaType(
+            _("Send the body as JSON with Content-Type: application/json."))
     data = request.get_json(silent=True)
     if data is None:
-        raise ApiError(400, _("The body is not valid JSON."))
+        raise BadRequest(_("The body is not valid JSON."))
     if not isinstance(data, dict):
-        raise ApiError(400, _("The body must be a JSON object."))
+        raise BadRequest(_("The body must be a JSON object."))
     problems: dict[str, list[str]] = {}
     for name in data:
         if name not in schema:
@@ -58,8 +63,12 @@ def json_body(schema: dict[str, str], *, required: tuple[str, ...] = ()) -> dict
             continue
         if not _type_ok(value, kind):
             problems[name] = [_("Expected %(kind)s.", kind=kind)]
+        elif name in BOUNDS and value is not None and not (
+                BOUNDS[name][0] <= value <= BOUNDS[name][1]):
+            problems[name] = [_("Give a whole number from %(low)d to %(high)d.",
+                                low=BOUNDS[name][0], high=BOUNDS[name][1])]
     if problems:
-        raise ApiError(422, _("Some fields are not valid."), problems)
+        raise invalid_fields(problems)
     return data
 
 
@@ -70,11 +79,9 @@ def parse_datetime(value: str | None, field: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ApiError(422, _("Some fields are not valid."),
-                       {field: [_("Give an ISO 8601 date and time.")]}) from None
+        raise invalid_fields({field: _("Give an ISO 8601 date and time.")}) from None
     if parsed.tzinfo is None:
-        raise ApiError(422, _("Some fields are not valid."),
-                       {field: [_("Give the time zone, e.g. 2026-11-24T14:30:00Z.")]})
+        raise invalid_fields({field: _("Give the time zone, e.g. 2026-11-24T14:30:00Z.")})
     return parsed
 
 
@@ -84,14 +91,13 @@ def parse_date(value: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ApiError(422, _("Some fields are not valid."),
-                       {field: [_("Give a date as YYYY-MM-DD.")]}) from None
+        raise invalid_fields({field: _("Give a date as YYYY-MM-DD.")}) from None
 
 
 def query_choice(name: str, enum_cls, *, extra: tuple[str, ...] = ()):
     """A filter from the query string: a canonical value, or absent.
 
-    :raise ApiError 422: a value that is not in the list.
+    :raise ValidationFailed: a value that is not in the list.
     """
     value = request.args.get(name, "").strip()
     if not value:
@@ -102,5 +108,5 @@ def query_choice(name: str, enum_cls, *, extra: tuple[str, ...] = ()):
         return enum_cls(value)
     except ValueError:
         allowed = ", ".join([*(m.value for m in enum_cls), *extra])
-        raise ApiError(422, _("Some query parameters are not valid."),
-                       {name: [_("Use one of: %(allowed)s.", allowed=allowed)]}) from None
+        raise invalid_fields({name: _("Use one of: %(allowed)s.", allowed=allowed)},
+                             _("Some query parameters are not valid.")) from None

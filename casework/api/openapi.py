@@ -15,8 +15,8 @@ from casework.vocabulary import (
     SignalSource,
     SignalStatus,
     Surface,
-    TransitionAction,
 )
+from casework.workflow import STEPS, describe
 
 
 def _enum(enum_cls, *, nullable: bool = False) -> dict:
@@ -54,27 +54,48 @@ def _page(item: str) -> dict:
                            "How many items the list has; a lower bound when "
                            "total_is_exact is false (counting stops 10,000 items past "
                            "the page asked for)"},
-                 "total_is_exact": {"type": "boolean"}},
-                ["items", "page", "per_page", "total", "total_is_exact"], closed=False)
+                 "total_is_exact": {"type": "boolean"},
+                 "links": _obj({"self": STR, "next": NSTR, "prev": NSTR},
+                               ["self", "next", "prev"], closed=False)},
+                ["items", "page", "per_page", "total", "total_is_exact", "links"],
+                closed=False)
 
 
 def _json(schema: dict) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+ERROR_TEXTS = {
+    400: "Malformed JSON or not a JSON object",
+    401: "No valid API token",
+    403: "The caller's role (or relation to the case) never allows this",
+    404: "Not there, or not visible to the caller",
+    409: "Not possible in the record's current state, or the version sent is stale",
+    412: "If-Match names another version than the current one",
+    413: "Body too large",
+    415: "Not sent as application/json",
+    422: "Input not valid; `fields` says which",
+}
+
+
 def _errors(*codes: int) -> dict:
-    texts = {400: "Malformed JSON or not a JSON object", 401: "No valid API token",
-             403: "The user's role may not do this", 404: "Not found (or not visible)",
-             409: "Illegal transition, stale version or duplicate",
-             413: "Body too large", 415: "Not sent as application/json",
-             422: "Validation failed; `fields` says which"}
-    return {str(c): {"description": texts[c], **_json(_ref("Error"))} for c in codes}
+    return {str(c): {"description": ERROR_TEXTS[c], **_json(_ref("Error"))} for c in codes}
 
 
-def _op(summary: str, ok: dict, *errors: int, body: dict | None = None,
-        params: list | None = None, ok_code: str = "200", tag: str = "cases") -> dict:
-    op = {"summary": summary, "tags": [tag],
-          "responses": {ok_code: {"description": "OK", **_json(ok)}, **_errors(401, *errors)}}
+LOCATION = {"Location": {"description": "Where the new record is", "schema": STR}}
+ETAG = {"ETag": {"description": "The case's version, for If-Match", "schema": STR}}
+
+
+def _op(operation_id: str, summary: str, who: str, ok: dict, *errors: int,
+        body: dict | None = None, params: list | None = None, ok_code: str = "200",
+        tag: str = "cases", also: dict | None = None, headers: dict | None = None) -> dict:
+    """One operation: who may call it, its answer and every refusal it can give."""
+    answer = {"description": "Created" if ok_code == "201" else "OK", **_json(ok)}
+    if ok_code == "201" or headers:
+        answer["headers"] = {**(LOCATION if ok_code == "201" else {}), **(headers or {})}
+    op = {"operationId": operation_id, "summary": summary, "tags": [tag],
+          "description": f"**Who:** {who}.",
+          "responses": {ok_code: answer, **(also or {}), **_errors(401, *errors)}}
     if body is not None:
         op["requestBody"] = {"required": True, **_json(body)}
     if params:
@@ -88,13 +109,52 @@ def _query(name: str, schema: dict, description: str = "") -> dict:
 
 
 PATH_ID = {"name": "signal_id", "in": "path", "required": True,
-           "schema": {"type": "integer", "minimum": 1}}
+           "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 PATH_KEY = {"name": "key", "in": "path", "required": True,
             "schema": {"type": "string", "pattern": "^RISK-[0-9]{4}-[0-9]{4,}$"}}
 PATH_ACTION = {"name": "action_id", "in": "path", "required": True,
-               "schema": {"type": "integer", "minimum": 1}}
-PAGING = [_query("page", {"type": "integer", "minimum": 1}),
+               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
           _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200})]
+
+
+VERSION = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+           "description": "The case's version as last read"}
+TEXT_NEEDED = {"type": "string", "minLength": 1, "maxLength": 20000, "pattern": "\\S",
+               "description": "Required: at least one character that is not a space"}
+STEP_INPUTS = {
+    "owner": {"type": "string", "format": "email", "maxLength": 254,
+              "description": "The new owner's e-mail address (see GET /owners)"},
+    "resolution": _enum(Resolution),
+    "residual_likelihood": RATING,
+    "residual_impact": RATING,
+}
+
+
+def _step_name(action) -> str:
+    return "Transition" + action.value.title().replace("_", "")
+
+
+def transition_schemas() -> dict:
+    """One request schema per workflow step (what it requires and accepts), from the
+    workflow's own table, and ``Transition``: one of them, chosen by ``action``."""
+    schemas = {}
+    for action, step in STEPS.items():
+        properties = {"action": {"type": "string", "const": action.value}}
+        for name in step.input_names:
+            if name == "note":
+                properties[name] = (TEXT_NEEDED if name in step.required_inputs
+                                    else {"type": ["string", "null"], "maxLength": 20000})
+            else:
+                properties[name] = STEP_INPUTS[name]
+        properties["version"] = VERSION
+        schemas[_step_name(action)] = _obj(properties, ["action", *step.required_inputs])
+    schemas["Transition"] = {
+        "oneOf": [_ref(name) for name in schemas],
+        "discriminator": {"propertyName": "action", "mapping": {
+            action.value: f"#/components/schemas/{_step_name(action)}" for action in STEPS}},
+    }
+    return schemas
 
 
 def schemas() -> dict:
@@ -189,13 +249,8 @@ def schemas() -> dict:
         "Qualify": {"oneOf": [_obj({"case": STR}, ["case"]), _ref("CaseCreate")]},
         "CaseUpdate": _obj({**case_fields, "assessment": {"type": "string",
                                                          "maxLength": 20000},
-                            "restricted": {"type": "boolean"},
-                            "version": {"type": "integer"}}),
-        "Transition": _obj({
-            "action": _enum(TransitionAction), "owner": NSTR, "note": NSTR,
-            "resolution": _enum(Resolution, nullable=True),
-            "residual_likelihood": NRATING, "residual_impact": NRATING,
-            "version": {"type": "integer"}}, ["action"]),
+                            "restricted": {"type": "boolean"}, "version": VERSION}),
+        **transition_schemas(),
         "MitigationActionCreate": _obj(action_fields, ["title", "team"]),
         "MitigationActionUpdate": _obj(action_fields),
         "MitigationAction": action, "Comment": comment, "Review": review,
@@ -207,31 +262,85 @@ def schemas() -> dict:
         "CaseSummary": case_summary, "Case": case, "AuditEvent": event,
         "SignalPage": _page("Signal"), "CasePage": _page("CaseSummary"),
         "AuditPage": _page("AuditEvent"),
-        "ActionList": _obj({"items": {"type": "array", "items": _ref("MitigationAction")}},
-                           ["items"], closed=False),
-        "CommentList": _obj({"items": {"type": "array", "items": _ref("Comment")}},
-                            ["items"], closed=False),
+        "ActionPage": _page("MitigationAction"), "CommentPage": _page("Comment"),
+        "Me": _obj({"email": STR, "name": STR, "role": _enum(Role), "token": _obj(
+            {"name": STR, "hint": STR, "created_at": TIME, "last_used_at": NTIME},
+            closed=False)}, ["email", "name", "role", "token"], closed=False),
+        "UserList": _obj({"items": {"type": "array", "items": _ref("User")}}, ["items"],
+                         closed=False),
     }
+
+
+EVERYONE = "every role"
+CASEWORKERS = "admins, program managers and policy specialists (not leadership)"
+MANAGERS = "admins and program managers"
+CHANGERS = "admins, program managers and the case's owner; while the case is open"
+REPORT_READERS = "admins, program managers and leadership"
+PATH_COMMENT = {"name": "comment_id", "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": STR,
+            "description": "The version you read (the case's ETag); another answers 412"}
+PDF = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+
+
+def _pdf_op(operation_id: str, summary: str, who: str, params: list, *errors: int) -> dict:
+    return {"operationId": operation_id, "summary": summary, "tags": ["reports"],
+            "description": f"**Who:** {who}.", "parameters": params,
+            "responses": {"200": {"description": "The PDF", "content": PDF},
+                          **_errors(401, *errors)}}
+
+
+def workflow_text() -> str:
+    """The case workflow in words, from the transition table itself."""
+    lines = ["| action | from | to | who | requires | condition |", "|---|---|---|---|---|---|"]
+    for row in describe():
+        lines.append(f"| `{row['action']}` | {row['from']} | {row['to']} | {row['who']} | "
+                     f"{', '.join(row['requires']) or '—'} | "
+                     f"{'; '.join(row['conditions']) or '—'} |")
+    return "\n".join(lines)
+
+
+DESCRIPTION = (
+    "Signals, cases, mitigation actions, comments and the audit trail. Authenticate with "
+    "`Authorization: Bearer <token>` (create one on your account page or with `flask "
+    "casework create-token`). Errors are always `{\"error\": {\"code\", \"message\", "
+    "\"fields\"}}`. Times are UTC ISO 8601.\n\n"
+    "A refusal has one class, decided in this order: 404 (not there or not visible to you), "
+    "403 (your role may never), 409 (the record's state does not allow it now, or your "
+    "version is stale), 412 (If-Match names another version), 422 (the input is not "
+    "valid). 405 answers carry `Allow`. Lists take `page` (from 1) and `per_page` (1 to "
+    "200); other values are refused with 422. Every list answer has `links` to the next "
+    "and previous page.\n\n## The case workflow\n\n")
 
 
 def document() -> dict:
     sig = "signals"
     paths = {
+        "/me": {"get": _op("getMe", "The token's own user and the token (never its secret)",
+                           EVERYONE, _ref("Me"), tag="account")},
+        "/owners": {"get": _op("listOwners", "Users who can own a case: the choices for "
+                               "the `assign` step", EVERYONE, _ref("UserList"), tag="account")},
         "/signals": {
-            "get": _op("List signals, newest first", _ref("SignalPage"), 422, tag=sig,
+            "get": _op("listSignals", "List signals, newest first", EVERYONE,
+                       _ref("SignalPage"), 422, tag=sig,
                        params=[_query("status", _enum(SignalStatus)),
                                _query("source", _enum(SignalSource)),
                                _query("market", _enum(Market)),
                                _query("category", _enum(Category)),
                                _query("q", STR, "Text in the title or external reference"),
                                *PAGING]),
-            "post": _op("File a signal (the same source and external_ref again answers the "
-                        "existing signal with 200)", _ref("Signal"), 400, 403, 409, 413,
-                        415, 422, body=_ref("SignalCreate"), ok_code="201", tag=sig),
+            "post": _op("createSignal", "File a signal", CASEWORKERS, _ref("Signal"), 400,
+                        403, 409, 413, 415, 422, body=_ref("SignalCreate"), ok_code="201",
+                        tag=sig, also={"200": {
+                            "description": "The same source and external_ref were filed "
+                                           "before: the existing signal, nothing created",
+                            **_json(_ref("Signal"))}}),
         },
         "/signals/import": {"post": {
+            "operationId": "importSignals",
             "summary": "Import signals from a CSV file (UTF-8 or Windows-1252, `,` or `;`, "
                        "German or English headers and values); dry_run=1 writes nothing",
+            "description": f"**Who:** {MANAGERS}.",
             "tags": [sig],
             "parameters": [_query("dry_run", {"type": "string", "enum": ["0", "1"]},
                                   "1 to check every row and write nothing")],
@@ -247,75 +356,97 @@ def document() -> dict:
                 **_errors(401, 403, 413, 415, 422),
             },
         }},
-        "/signals/{signal_id}": {"get": _op("One signal, with possible duplicates",
-                                            _ref("Signal"), 404, params=[PATH_ID], tag=sig)},
+        "/signals/{signal_id}": {"get": _op("getSignal", "One signal, with possible "
+                                            "duplicates", EVERYONE, _ref("Signal"), 404,
+                                            params=[PATH_ID], tag=sig)},
         "/signals/{signal_id}/qualify": {"post": _op(
-            "Qualify into a new case (201) or attach to an existing one (200)", _ref("Case"),
-            400, 403, 404, 409, 415, 422, body=_ref("Qualify"), params=[PATH_ID], tag=sig)},
+            "qualifySignal", "Qualify into a new case (201) or attach to an existing, open "
+            "one named by `case` (200)", f"{MANAGERS}; while the signal is new", _ref("Case"),
+            400, 403, 404, 409, 415, 422, body=_ref("Qualify"), params=[PATH_ID], tag=sig,
+            ok_code="201", headers=ETAG, also={"200": {
+                "description": "Attached to the existing case", **_json(_ref("Case"))}})},
         "/signals/{signal_id}/dismiss": {"post": _op(
-            "Dismiss with a reason", _ref("Signal"), 400, 403, 404, 409, 415, 422,
-            body=_ref("Dismiss"), params=[PATH_ID], tag=sig)},
+            "dismissSignal", "Dismiss with a reason", f"{MANAGERS}; while the signal is new",
+            _ref("Signal"), 400, 403, 404, 409, 415, 422, body=_ref("Dismiss"),
+            params=[PATH_ID], tag=sig)},
         "/signals/{signal_id}/duplicate": {"post": _op(
-            "Mark as a duplicate of a signal or a case", _ref("Signal"), 400, 403, 404,
-            409, 415, 422, body=_ref("Duplicate"), params=[PATH_ID], tag=sig)},
-        "/cases": {"get": _op("The case queue", _ref("CasePage"), 422, params=[
+            "markDuplicate", "Mark as a duplicate of a signal or a case",
+            f"{MANAGERS}; while the signal is new", _ref("Signal"), 400, 403, 404, 409,
+            415, 422, body=_ref("Duplicate"), params=[PATH_ID], tag=sig)},
+        "/cases": {"get": _op("listCases", "The case queue", EVERYONE, _ref("CasePage"),
+                              422, params=[
             _query("state", _enum(CaseState)), _query("market", _enum(Market)),
             _query("surface", _enum(Surface)),
             _query("category", _enum(Category)), _query("band", _enum(Band)),
-            _query("owner", STR, "An e-mail address, 'me' or 'none'"),
+            _query("owner", {"type": "string", "anyOf": [
+                {"format": "email"}, {"enum": ["me", "none"]}]},
+                   "An owner's e-mail address, 'me' or 'none'"),
             _query("q", STR, "Text in the key or title"),
             _query("sort", {"type": "string", "enum": ["severity", "updated", "created"]}),
             *PAGING])},
         "/cases/{key}": {
-            "get": _op("Everything on a case, with its version", _ref("Case"), 404,
-                       params=[PATH_KEY]),
-            "patch": _op("Change a case's fields; send the version you read (body or "
-                         "If-Match)", _ref("Case"), 400, 403, 404, 409, 415, 422,
-                         body=_ref("CaseUpdate"), params=[
-                             PATH_KEY, {"name": "If-Match", "in": "header",
-                                        "required": False, "schema": STR}]),
+            "get": _op("getCase", "Everything on a case, with its version (also the ETag)",
+                       EVERYONE + " who may see the case", _ref("Case"), 404,
+                       params=[PATH_KEY], headers=ETAG),
+            "patch": _op("updateCase", "Change a case's fields; send the version you read "
+                         "(`version` in the body, or If-Match)", CHANGERS +
+                         "; restricting: admins and program managers", _ref("Case"), 400,
+                         403, 404, 409, 412, 415, 422, body=_ref("CaseUpdate"),
+                         params=[PATH_KEY, IF_MATCH], headers=ETAG),
         },
         "/cases/{key}/transitions": {"post": _op(
-            "Move the case along the workflow", _ref("Case"), 400, 403, 404, 409, 415,
-            422, body=_ref("Transition"), params=[PATH_KEY])},
+            "transitionCase", "Take a step of the workflow (the table in the API's "
+            "description says who, from where and what each step requires)",
+            "by step: see the workflow table", _ref("Case"), 400, 403, 404, 409, 412,
+            415, 422, body=_ref("Transition"), params=[PATH_KEY, IF_MATCH], headers=ETAG)},
         "/cases/{key}/actions": {
-            "get": _op("Mitigation actions of a case", _ref("ActionList"), 404,
-                       params=[PATH_KEY]),
-            "post": _op("Plan a mitigation action", _ref("MitigationAction"), 400, 403, 404,
-                        409, 415, 422, body=_ref("MitigationActionCreate"),
-                        params=[PATH_KEY], ok_code="201"),
+            "get": _op("listActions", "Mitigation actions of a case", EVERYONE +
+                       " who may see the case", _ref("ActionPage"), 404, 422,
+                       params=[PATH_KEY, *PAGING]),
+            "post": _op("addAction", "Plan a mitigation action", CHANGERS,
+                        _ref("MitigationAction"), 400, 403, 404, 409, 415, 422,
+                        body=_ref("MitigationActionCreate"), params=[PATH_KEY],
+                        ok_code="201"),
         },
-        "/actions/{action_id}": {"patch": _op(
-            "Update a mitigation action", _ref("MitigationAction"), 400, 403, 404, 409,
-            415, 422, body=_ref("MitigationActionUpdate"), params=[PATH_ACTION])},
+        "/actions/{action_id}": {
+            "get": _op("getAction", "One mitigation action", EVERYONE +
+                       " who may see its case", _ref("MitigationAction"), 404,
+                       params=[PATH_ACTION]),
+            "patch": _op("updateAction", "Update a mitigation action", CHANGERS,
+                         _ref("MitigationAction"), 400, 403, 404, 409, 415, 422,
+                         body=_ref("MitigationActionUpdate"), params=[PATH_ACTION]),
+        },
         "/cases/{key}/comments": {
-            "get": _op("Comments on a case", _ref("CommentList"), 404, params=[PATH_KEY]),
-            "post": _op("Comment on a case", _ref("Comment"), 400, 403, 404, 415, 422,
+            "get": _op("listComments", "Comments on a case, oldest first", EVERYONE +
+                       " who may see the case", _ref("CommentPage"), 404, 422,
+                       params=[PATH_KEY, *PAGING]),
+            "post": _op("addComment", "Comment on a case", CASEWORKERS + " who may see the "
+                        "case", _ref("Comment"), 400, 403, 404, 415, 422,
                         body=_ref("CommentCreate"), params=[PATH_KEY], ok_code="201"),
         },
-        "/cases/{key}/summary.pdf": {"get": {
-            "summary": "The case summary as a PDF (partner: no comments, e-mails or links)",
-            "tags": ["cases"],
-            "parameters": [PATH_KEY, _query("audience", {"type": "string",
-                                                         "enum": ["internal", "partner"]})],
-            "responses": {
-                "200": {"description": "The PDF", "content": {
-                    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-                **_errors(401, 403, 404, 422),
-            },
-        }},
-        "/cases/{key}/audit": {"get": _op("The case's audit trail, oldest first",
-                                          _ref("AuditPage"), 404,
+        "/cases/{key}/comments/{comment_id}": {"get": _op(
+            "getComment", "One comment on a case", EVERYONE + " who may see the case",
+            _ref("Comment"), 404, params=[PATH_KEY, PATH_COMMENT])},
+        "/cases/{key}/summary.pdf": {"get": _pdf_op(
+            "getCaseSummaryPdf", "The case summary as a PDF (partner: no comments, "
+            "e-mails or links)", EVERYONE + " who may see the case",
+            [PATH_KEY, _query("audience", {"type": "string",
+                                           "enum": ["internal", "partner"]})], 403, 404, 422)},
+        "/landscape.pdf": {"get": _pdf_op(
+            "getLandscapePdf", "The risk landscape report (Lagebericht) for a period and "
+            "market, as on the dashboard", REPORT_READERS,
+            [_query("from", {"type": "string", "format": "date"}),
+             _query("to", {"type": "string", "format": "date"}),
+             _query("market", _enum(Market))], 403, 422)},
+        "/cases/{key}/audit": {"get": _op("listCaseAudit", "The case's audit trail, oldest "
+                                          "first", EVERYONE + " who may see the case",
+                                          _ref("AuditPage"), 404, 422,
                                           params=[PATH_KEY, *PAGING])},
     }
     return {
         "openapi": "3.1.0",
         "info": {"title": "Casework API", "version": "1",
-                 "description": "Signals, cases, mitigation actions, comments and the audit "
-                                "trail. Authenticate with `Authorization: Bearer <token>` "
-                                "(create one on your account page or with `flask casework "
-                                "create-token`). Errors are always `{\"error\": {\"code\", "
-                                "\"message\", \"fields\"}}`. Times are UTC ISO 8601."},
+                 "description": DESCRIPTION + workflow_text()},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {

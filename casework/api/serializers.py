@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import Enum
 
-from flask import url_for
+from flask import request, url_for
 
 from casework.models import AuditEvent, Case, Comment, MitigationAction, Review, Signal, User
 
@@ -145,7 +145,22 @@ def audit_json(event: AuditEvent) -> dict:
     }
 
 
+def time_json(value: datetime | None) -> str | None:
+    return _time(value)
+
+
+def _page_link(number: int) -> str:
+    """This list's URL with ``page`` set to ``number`` (its other arguments kept)."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(number)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
 def page_json(page, serialize) -> dict:
+    """One page of a list, with links to the pages before and after it."""
+    links = {"self": _page_link(page.page),
+             "next": _page_link(page.page + 1) if page.has_next else None,
+             "prev": _page_link(page.page - 1) if page.has_prev else None}
     return {"items": [serialize(item) for item in page.items], "page": page.page,
             "per_page": page.per_page, "total": page.total,
-            "total_is_exact": page.total_is_exact}
+            "total_is_exact": page.total_is_exact, "links": links}

@@ -13,6 +13,7 @@ from casework.models.api_token import ApiToken, hash_token, new_token_secret
 from casework.models.types import utcnow
 from casework.permissions import can_manage_tokens
 from casework.validation import NAME_MAX, clean_text
+from casework.vocabulary import AuditAction, AuditEntity
 
 
 def create_token(actor: User | None, user: User, name: str = "") -> tuple[ApiToken, str]:
@@ -30,7 +31,7 @@ def create_token(actor: User | None, user: User, name: str = "") -> tuple[ApiTok
                      hint=secret[:8], created_at=utcnow())
     db.session.add(token)
     db.session.flush()
-    audit.record("api_token", "created", entity_id=token.id, actor=actor,
+    audit.record(AuditEntity.API_TOKEN, AuditAction.CREATED, entity_id=token.id, actor=actor,
                  changes={"user": user.email, "name": label, "hint": token.hint})
     return token, secret
 
@@ -46,7 +47,7 @@ def revoke_token(actor: User | None, token: ApiToken) -> ApiToken:
         return token
     token.revoked_at = utcnow()
     db.session.flush()
-    audit.record("api_token", "revoked", entity_id=token.id, actor=actor,
+    audit.record(AuditEntity.API_TOKEN, AuditAction.REVOKED, entity_id=token.id, actor=actor,
                  changes={"user": token.user.email, "name": token.name, "hint": token.hint})
     return token
 

@@ -1,7 +1,8 @@
-"""The JSON API at /api/v1: everything the UI does, through the same operations.
+"""The JSON API at /api/v1: everything the pages do, through the same loaders, checks,
+input adapters and operations, and the same error handler (``casework.web.errors``).
 
-Every endpoint goes load -> check access -> act, answers JSON, and commits once through
-``unit_of_work``; refusals use the one error shape of ``casework.api.errors``.
+Every endpoint goes load (404) -> check access (403, then 409) -> read input (422) -> act,
+answers JSON, and commits once through ``unit_of_work``.
 """
 
 from __future__ import annotations
@@ -9,12 +10,11 @@ from __future__ import annotations
 from functools import partial
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, make_response, request
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from casework import pagination, permissions
 from casework.api import serializers as out
-from casework.api.errors import ApiError
 from casework.api.inputs import (
     BOOLEAN,
     INTEGER,
@@ -27,33 +27,44 @@ from casework.api.inputs import (
 )
 from casework.api.tokens import user_for_secret
 from casework.cases import operations as cases
+from casework.cases.inputs import transition_input
+from casework.cases.loaders import case_reference, load_action, load_case
 from casework.cases.queries import CaseFilters
+from casework.errors import (
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    Unauthorized,
+    UnsupportedMediaType,
+    invalid_fields,
+)
 from casework.extensions import csrf, db
-from casework.models import AuditEvent, Case, MitigationAction, Signal
+from casework.models import AuditEvent, Case, Comment, MitigationAction
 from casework.models.types import utcnow
+from casework.reports import downloads
 from casework.signals import importing
 from casework.signals import operations as signals
 from casework.signals.duplicates import possible_duplicates
+from casework.signals.loaders import duplicate_target, load_signal
 from casework.signals.queries import SignalFilters
 from casework.users.operations import find_user
-from casework.visibility import visible_cases
 from casework.vocabulary import (
     Band,
     CaseState,
     Category,
     Market,
-    Resolution,
     SignalSource,
     SignalStatus,
     Surface,
     TransitionAction,
 )
-from casework.web.edge import unit_of_work
-from casework.workflow import TransitionInput
+from casework.web.edge import actor, refuse_nul_characters, require, unit_of_work
+from casework.workflow import INPUT_NAMES, check_allowed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: there is no session to forge
 
+PER_PAGE = 20
 MAX_PER_PAGE = 200
 
 
@@ -65,19 +76,21 @@ def authenticate():
     """Every endpoint but the OpenAPI document needs ``Authorization: Bearer <token>``.
 
     A session cookie is ignored here, so a logged-in browser cannot be made to call the API.
+    Input is looked at only after the caller is known (401 before 422).
     """
     if request.endpoint == "api.openapi":
         return None
     scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
     found = user_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
     if found is None:
-        raise ApiError(401, _("Send a valid API token as 'Authorization: Bearer <token>'."))
+        raise Unauthorized(_("Send a valid API token as 'Authorization: Bearer <token>'."))
     token, user = found
     if user.must_change_password:
         # As in the browser: nothing until the temporary password is replaced.
-        raise ApiError(403, _("Change your temporary password in Casework first."),
-                       code="password_change_required")
+        raise PermissionDenied(_("Change your temporary password in Casework first."),
+                               code="password_change_required")
     g.api_user, g.api_token = user, token
+    refuse_nul_characters()
     now = utcnow()
     # Remember when the token was last used, to the minute (not a write per request).
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
@@ -86,34 +99,76 @@ def authenticate():
     return None
 
 
-def actor():
-    return g.api_user
-
-
-# --- loading with access checks (404 for what the user may not see) ----------------------
-
-
-def load_signal(signal_id: int) -> Signal:
-    signal = db.session.get(Signal, signal_id)
-    if signal is None or not permissions.can_view_signal(actor(), signal):
-        raise ApiError(404, _("There is no signal #%(id)d.", id=signal_id))
-    return signal
-
-
-def load_case(key: str) -> Case:
-    case = db.session.scalar(sa.select(Case).where(Case.key == key.upper()))
-    if case is None or not permissions.can_view_case(actor(), case):
-        raise ApiError(404, _("There is no case %(key)s.", key=key[:20]))
-    return case
-
-
-def require(allowed: bool, message: str | None = None) -> None:
-    if not allowed:
-        raise ApiError(403, message or _("Your role does not allow this."))
+# --- answers --------------------------------------------------------------------------------
 
 
 def paginate(query, count=None):
-    return pagination.paginate(query, per_page=20, max_per_page=MAX_PER_PAGE, count=count)
+    return pagination.paginate(query, per_page=PER_PAGE, max_per_page=MAX_PER_PAGE,
+                               count=count, strict=True)
+
+
+def page_of(query, serialize, count=None):
+    return jsonify(out.page_json(paginate(query, count), serialize))
+
+
+def created(body: dict, location: str):
+    """201 with the new record and where to find it."""
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+def case_answer(case: Case, status: int = 200):
+    """A case with its version as ETag, for If-Match on the next change."""
+    response = jsonify(out.case_json(case))
+    response.status_code = status
+    response.set_etag(str(case.version))
+    if status == 201:
+        response.headers["Location"] = url_for("api.get_case", key=case.key)
+    return response
+
+
+def expected_version(case: Case, data: dict, *, required: bool) -> int | None:
+    """The version the client last read: the body's ``version`` or an If-Match header.
+
+    :raise PreconditionFailed: If-Match names another version (412).
+    :raise ValidationFailed: neither given where one is required (422).
+    """
+    if "version" in data:
+        return data.pop("version")
+    header = request.headers.get("If-Match")
+    if header is not None:
+        if header.strip() == "*":
+            return None
+        tags = [t.strip().removeprefix("W/").strip('"') for t in header.split(",")]
+        if str(case.version) not in tags:
+            raise PreconditionFailed(_("This case changed since you read it (version %(v)d "
+                                       "now). Read it again, then retry.", v=case.version))
+        return case.version
+    if required:
+        raise invalid_fields({"version": _("This field is required.")},
+                             _("Send the version you last read, in the body or If-Match."))
+    return None
+
+
+# --- who am I, and who can own a case ---------------------------------------------------------
+
+
+@bp.get("/me")
+def me():
+    """The token's own user and the token itself (never its secret)."""
+    token = g.api_token
+    return jsonify({**out.user_ref(actor()), "token": {
+        "name": token.name, "hint": token.hint,
+        "created_at": out.time_json(token.created_at),
+        "last_used_at": out.time_json(token.last_used_at)}})
+
+
+@bp.get("/owners")
+def owners():
+    """Active users who can own a case: the choices for ``assign``."""
+    return jsonify({"items": [out.user_ref(u) for u in cases.owner_candidates()]})
 
 
 # --- signals ------------------------------------------------------------------------------
@@ -121,6 +176,14 @@ def paginate(query, count=None):
 SIGNAL_FIELDS = {"title": STRING, "description": STRING, "source": STRING, "market": STRING,
                  "surface": STRING, "category": STRING, "url": STRING,
                  "observed_at": STRING, "external_ref": STRING}
+
+
+def _duplicates(signal) -> list[dict]:
+    return [s.as_json() for s in possible_duplicates(signal, actor())]
+
+
+def _signal_location(signal) -> str:
+    return url_for("api.get_signal", signal_id=signal.id)
 
 
 @bp.post("/signals")
@@ -135,16 +198,11 @@ def create_signal():
                                                 data["external_ref"].strip())
     if existing is not None and permissions.can_view_signal(actor(), existing):
         # The same item from the same source system: answer the signal we have.
-        body = out.signal_json(existing,
-                               duplicates=_duplicates(existing))
-        return jsonify(body), 200
+        return jsonify(out.signal_json(existing, duplicates=_duplicates(existing))), 200
     with unit_of_work():
         signal = signals.file_signal(actor(), **{**data, "observed_at": observed_at})
-    return jsonify(out.signal_json(signal, duplicates=_duplicates(signal))), 201
-
-
-def _duplicates(signal: Signal) -> list[dict]:
-    return [s.as_json() for s in possible_duplicates(signal, actor())]
+    return created(out.signal_json(signal, duplicates=_duplicates(signal)),
+                   _signal_location(signal))
 
 
 @bp.get("/signals")
@@ -156,8 +214,7 @@ def list_signals():
         category=query_choice("category", Category),
         q=request.args.get("q", "").strip()[:200],
     )
-    page = paginate(filters.select(actor()), partial(filters.count, actor()))
-    return jsonify(out.page_json(page, out.signal_json))
+    return page_of(filters.select(actor()), out.signal_json, partial(filters.count, actor()))
 
 
 @bp.post("/signals/import")
@@ -170,7 +227,8 @@ def import_signals():
     elif request.mimetype in ("text/csv", "text/plain", "application/octet-stream"):
         data, filename = request.get_data(), ""
     else:
-        raise ApiError(415, _("Send the CSV as a multipart field 'file' or as text/csv."))
+        raise UnsupportedMediaType(
+            _("Send the CSV as a multipart field 'file' or as text/csv."))
     dry_run = (request.values.get("dry_run") or "").lower() in ("1", "true", "yes")
     with unit_of_work():
         report = importing.import_signals(actor(), data, dry_run=dry_run, filename=filename)
@@ -179,7 +237,7 @@ def import_signals():
 
 @bp.get("/signals/<int:signal_id>")
 def get_signal(signal_id: int):
-    signal = load_signal(signal_id)
+    signal = load_signal(actor(), signal_id)
     return jsonify(out.signal_json(signal, duplicates=_duplicates(signal)))
 
 
@@ -189,35 +247,27 @@ CASE_FIELDS = {"title": STRING, "summary": STRING, "category": STRING, "markets"
 
 @bp.post("/signals/<int:signal_id>/qualify")
 def qualify_signal(signal_id: int):
-    signal = load_signal(signal_id)
-    require(permissions.can_triage(actor()), _("Only program managers triage signals."))
+    """Into a new case (201), or onto an existing one named by ``case`` (200)."""
+    signal = load_signal(actor(), signal_id)
+    signals.ensure_may_triage(actor(), signal)
     data = json_body({**CASE_FIELDS, "case": STRING})
     if "case" in data:
         if len(data) > 1:
-            raise ApiError(422, _("Give either an existing case or a new case's fields."),
-                           {"case": [_("Not together with new-case fields.")]})
-        target = _case_for_field(data["case"], "case")
+            raise invalid_fields({"case": _("Not together with new-case fields.")},
+                                 _("Give either an existing case or a new case's fields."))
+        target = case_reference(actor(), data["case"], "case")
         with unit_of_work():
             case = signals.attach_to_case(actor(), signal, target)
-        return jsonify(out.case_json(case)), 200
+        return case_answer(case)
     with unit_of_work():
         case = signals.qualify_into_new_case(actor(), signal, **data)
-    return jsonify(out.case_json(case)), 201
-
-
-def _case_for_field(key: str, field: str) -> Case:
-    case = db.session.scalar(sa.select(Case).where(Case.key == key.strip().upper(),
-                                                   visible_cases(actor())))
-    if case is None:
-        raise ApiError(422, _("Some fields are not valid."),
-                       {field: [_("There is no case %(key)s.", key=key.strip()[:20])]})
-    return case
+    return case_answer(case, 201)
 
 
 @bp.post("/signals/<int:signal_id>/dismiss")
 def dismiss_signal(signal_id: int):
-    signal = load_signal(signal_id)
-    require(permissions.can_triage(actor()), _("Only program managers triage signals."))
+    signal = load_signal(actor(), signal_id)
+    signals.ensure_may_triage(actor(), signal)
     data = json_body({"reason": STRING}, required=("reason",))
     with unit_of_work():
         signals.dismiss_signal(actor(), signal, data["reason"])
@@ -226,26 +276,19 @@ def dismiss_signal(signal_id: int):
 
 @bp.post("/signals/<int:signal_id>/duplicate")
 def mark_duplicate(signal_id: int):
-    signal = load_signal(signal_id)
-    require(permissions.can_triage(actor()), _("Only program managers triage signals."))
+    signal = load_signal(actor(), signal_id)
+    signals.ensure_may_triage(actor(), signal)
     data = json_body({"of_signal": INTEGER, "of_case": STRING})
-    if ("of_signal" in data) == ("of_case" in data):
-        raise ApiError(422, _("Give either of_signal or of_case."),
-                       {"of_signal": [_("Give either of_signal or of_case.")]})
-    if "of_signal" in data:
-        other = db.session.get(Signal, data["of_signal"])
-        if other is None or not permissions.can_view_signal(actor(), other):
-            raise ApiError(422, _("Some fields are not valid."),
-                           {"of_signal": [_("There is no such signal.")]})
-        target = {"of_signal": other}
-    else:
-        target = {"of_case": _case_for_field(data["of_case"], "of_case")}
+    target = duplicate_target(actor(), of_signal=data.get("of_signal"),
+                              of_case=data.get("of_case"))
     with unit_of_work():
         signals.mark_duplicate(actor(), signal, **target)
     return jsonify(out.signal_json(signal))
 
 
 # --- cases ---------------------------------------------------------------------------------
+
+SORTS = ("severity", "updated", "created")
 
 
 @bp.get("/cases")
@@ -256,51 +299,38 @@ def list_cases():
     elif owner and owner != "none":
         user = find_user(owner)
         if user is None:
-            raise ApiError(422, _("Some query parameters are not valid."),
-                           {"owner": [_("Give an e-mail address, 'me' or 'none'.")]})
+            raise invalid_fields({"owner": _("Give an e-mail address, 'me' or 'none'.")},
+                                 _("Some query parameters are not valid."))
         owner = str(user.id)
     sort = request.args.get("sort", "severity")
-    if sort not in ("severity", "updated", "created"):
-        raise ApiError(422, _("Some query parameters are not valid."),
-                       {"sort": [_("Use one of: severity, updated, created.")]})
+    if sort not in SORTS:
+        raise invalid_fields({"sort": _("Use one of: severity, updated, created.")},
+                             _("Some query parameters are not valid."))
     filters = CaseFilters(
         state=query_choice("state", CaseState), market=query_choice("market", Market),
         surface=query_choice("surface", Surface),
         category=query_choice("category", Category), band=query_choice("band", Band),
         owner=owner, q=request.args.get("q", "").strip()[:200], sort=sort,
     )
-    page = paginate(filters.select(actor()), partial(filters.count, actor()))
-    return jsonify(out.page_json(page, out.case_summary_json))
+    return page_of(filters.select(actor()), out.case_summary_json,
+                   partial(filters.count, actor()))
 
 
 @bp.get("/cases/<key>")
 def get_case(key: str):
-    response = jsonify(out.case_json(load_case(key)))
-    return response
-
-
-def _expected_version(data: dict) -> int:
-    """The version the client last read: the body's ``version`` or an If-Match header."""
-    if "version" in data:
-        return data.pop("version")
-    header = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/")
-    if header.strip('"').isdigit():
-        return int(header.strip('"'))
-    raise ApiError(422, _("Send the version you last read, in the body or If-Match."),
-                   {"version": [_("This field is required.")]})
+    return case_answer(load_case(actor(), key))
 
 
 @bp.patch("/cases/<key>")
 def update_case(key: str):
-    case = load_case(key)
-    require(permissions.can_edit_case(actor(), case) or not case.is_open,
-            _("Only the case's owner or a program manager may change it."))
+    case = load_case(actor(), key)
+    cases.ensure_may_change(actor(), case)
     data = json_body({**CASE_FIELDS, "assessment": STRING, "restricted": BOOLEAN,
                       "version": INTEGER})
-    version = _expected_version(data)
+    version = expected_version(case, data, required=True)
     with unit_of_work():
         cases.update_case(actor(), case, expected_version=version, **data)
-    return jsonify(out.case_json(case))
+    return case_answer(case)
 
 
 TRANSITION_FIELDS = {"action": STRING, "owner": STRING, "note": STRING, "resolution": STRING,
@@ -310,35 +340,20 @@ TRANSITION_FIELDS = {"action": STRING, "owner": STRING, "note": STRING, "resolut
 
 @bp.post("/cases/<key>/transitions")
 def transition_case(key: str):
-    case = load_case(key)
+    """One step of the workflow; the step decides which other fields it takes."""
+    case = load_case(actor(), key)
     data = json_body(TRANSITION_FIELDS, required=("action",))
     try:
-        action = TransitionAction(data["action"])
+        action = TransitionAction(data.pop("action"))
     except ValueError:
         allowed = ", ".join(a.value for a in TransitionAction)
-        raise ApiError(422, _("Some fields are not valid."),
-                       {"action": [_("Use one of: %(allowed)s.", allowed=allowed)]}) from None
-    given = TransitionInput(note=data.get("note") or "",
-                            residual_likelihood=data.get("residual_likelihood"),
-                            residual_impact=data.get("residual_impact"))
-    if data.get("resolution"):
-        try:
-            given.resolution = Resolution(data["resolution"])
-        except ValueError:
-            allowed = ", ".join(r.value for r in Resolution)
-            raise ApiError(422, _("Some fields are not valid."), {
-                "resolution": [_("Use one of: %(allowed)s.", allowed=allowed)]}) from None
-    if data.get("owner"):
-        given.owner = find_user(data["owner"])
-        if given.owner is None:
-            raise ApiError(422, _("Some fields are not valid."),
-                           {"owner": [_("There is no user with this e-mail address.")]})
-    version = data.get("version")
-    if version is None and request.headers.get("If-Match"):
-        version = _expected_version({})
+        raise invalid_fields({"action": _("Use one of: %(allowed)s.", allowed=allowed)}) from None
+    check_allowed(actor(), case, action)
+    version = expected_version(case, data, required=False)
+    given = transition_input(action, {name: data.get(name) for name in INPUT_NAMES})
     with unit_of_work():
         cases.transition_case(actor(), case, action, given, expected_version=version)
-    return jsonify(out.case_json(case))
+    return case_answer(case)
 
 
 # --- mitigation actions, comments, audit ----------------------------------------------------
@@ -351,9 +366,7 @@ def _action_fields(data: dict) -> dict:
     fields = dict(data)
     if "due" in fields:
         fields["due"] = parse_date(fields["due"], "due")
-    if "owner" in fields and fields["owner"] is None:
-        fields["owner"] = ""
-    for name in ("outcome",):
+    for name in ("owner", "outcome"):
         if name in fields and fields[name] is None:
             fields[name] = ""
     return fields
@@ -361,28 +374,31 @@ def _action_fields(data: dict) -> dict:
 
 @bp.get("/cases/<key>/actions")
 def list_actions(key: str):
-    case = load_case(key)
-    return jsonify({"items": [out.action_json(a) for a in case.actions]})
+    case = load_case(actor(), key)
+    query = (sa.select(MitigationAction).where(MitigationAction.case_id == case.id)
+             .order_by(MitigationAction.id))
+    return page_of(query, out.action_json)
 
 
 @bp.post("/cases/<key>/actions")
 def add_action(key: str):
-    case = load_case(key)
-    require(permissions.can_manage_actions(actor(), case) or not case.is_open,
-            _("Only the case's owner or a program manager may change it."))
+    case = load_case(actor(), key)
+    cases.ensure_may_change(actor(), case)
     data = json_body(ACTION_FIELDS, required=("title", "team"))
     with unit_of_work():
         action = cases.add_action(actor(), case, **_action_fields(data))
-    return jsonify(out.action_json(action)), 201
+    return created(out.action_json(action), url_for("api.get_action", action_id=action.id))
+
+
+@bp.get("/actions/<int:action_id>")
+def get_action(action_id: int):
+    return jsonify(out.action_json(load_action(actor(), action_id)))
 
 
 @bp.patch("/actions/<int:action_id>")
 def update_action(action_id: int):
-    action = db.session.get(MitigationAction, action_id)
-    if action is None or not permissions.can_view_case(actor(), action.case):
-        raise ApiError(404, _("There is no mitigation action %(id)d.", id=action_id))
-    require(permissions.can_edit_action(actor(), action) or not action.case.is_open,
-            _("Only the case's owner or a program manager may change it."))
+    action = load_action(actor(), action_id)
+    cases.ensure_may_change(actor(), action.case)
     data = json_body(ACTION_FIELDS)
     with unit_of_work():
         cases.update_action(actor(), action, **_action_fields(data))
@@ -391,53 +407,49 @@ def update_action(action_id: int):
 
 @bp.get("/cases/<key>/comments")
 def list_comments(key: str):
-    case = load_case(key)
-    return jsonify({"items": [out.comment_json(c) for c in case.comments]})
+    case = load_case(actor(), key)
+    query = sa.select(Comment).where(Comment.case_id == case.id).order_by(Comment.id)
+    return page_of(query, out.comment_json)
 
 
 @bp.post("/cases/<key>/comments")
 def add_comment(key: str):
-    case = load_case(key)
+    case = load_case(actor(), key)
     require(permissions.can_comment(actor(), case), _("Your role does not comment on cases."))
     data = json_body({"body": STRING}, required=("body",))
     with unit_of_work():
         comment = cases.add_comment(actor(), case, data["body"])
-    return jsonify(out.comment_json(comment)), 201
+    return created(out.comment_json(comment),
+                   url_for("api.get_comment", key=case.key, comment_id=comment.id))
+
+
+@bp.get("/cases/<key>/comments/<int:comment_id>")
+def get_comment(key: str, comment_id: int):
+    case = load_case(actor(), key)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.case_id != case.id:
+        raise NotFound(_("There is no comment %(id)d on %(key)s.", id=comment_id, key=case.key))
+    return jsonify(out.comment_json(comment))
 
 
 @bp.get("/cases/<key>/audit")
 def case_audit(key: str):
-    case = load_case(key)
+    case = load_case(actor(), key)
     query = sa.select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
-    return jsonify(out.page_json(paginate(query), out.audit_json))
+    return page_of(query, out.audit_json)
 
 
 @bp.get("/cases/<key>/summary.pdf")
 def case_summary_pdf(key: str):
     """The case summary PDF, as on the case page (audience internal or partner)."""
-    from casework.reports import documents
-    from casework.reports import operations as reports
-    from casework.reports.summary import Audience
-    from casework.vocabulary import label
+    return downloads.summary_download(actor(), load_case(actor(), key),
+                                      request.args.get("audience"))
 
-    case = load_case(key)
-    require(permissions.can_download_summary(actor(), case))
-    try:
-        audience = Audience(request.args.get("audience", Audience.INTERNAL.value))
-    except ValueError:
-        raise ApiError(422, _("Some query parameters are not valid."),
-                       {"audience": [_("Use one of: internal, partner.")]}) from None
-    reader = actor()
-    by = label(reader.role) if audience == Audience.PARTNER else reader.name
-    pdf, summary = documents.summary_pdf(case, audience, generated_by=by)
-    with unit_of_work():
-        reports.record_summary_download(reader, case, audience, summary.fingerprint)
-    response = make_response(pdf)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{documents.summary_filename(case, audience)}"')
-    response.headers["Cache-Control"] = "no-store"
-    return response
+
+@bp.get("/landscape.pdf")
+def landscape_pdf():
+    """The risk landscape report (Lagebericht), as on the dashboard."""
+    return downloads.landscape_download(actor(), request.args)
 
 
 @bp.get("/openapi.json")

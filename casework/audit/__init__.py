@@ -12,6 +12,7 @@ from casework.audit import chain
 from casework.extensions import db
 from casework.models import AuditEvent, User
 from casework.models.types import utcnow
+from casework.vocabulary import AuditAction, AuditEntity
 
 
 def _plain(value):
@@ -47,16 +48,17 @@ def _current_actor() -> User | None:
     return None
 
 
-def _event(entity_type: str, action: str, *, entity_id: int | None = None,
+def _event(entity_type: AuditEntity, action: AuditAction, *, entity_id: int | None = None,
            case_id: int | None = None, changes: dict | None = None, note: str | None = None,
            actor: User | None = None) -> AuditEvent:
     return AuditEvent(
         occurred_at=utcnow(),
         actor=actor if actor is not None else _current_actor(),
-        entity_type=entity_type,
+        # Canonical values only: an unknown kind or action is a programming error.
+        entity_type=AuditEntity(entity_type).value,
         entity_id=entity_id,
         case_id=case_id,
-        action=action,
+        action=AuditAction(action).value,
         changes=changes or {},
         note=note,
         remote_addr=request.remote_addr if has_request_context() else None,
@@ -64,8 +66,8 @@ def _event(entity_type: str, action: str, *, entity_id: int | None = None,
 
 
 def record(
-    entity_type: str,
-    action: str,
+    entity_type: AuditEntity,
+    action: AuditAction,
     *,
     entity_id: int | None = None,
     case_id: int | None = None,
@@ -84,16 +86,17 @@ def record_many(entries: list[dict]) -> list[AuditEvent]:
     return chain.append_many([_event(**entry) for entry in entries])
 
 
-def record_created(entity_type: str, entity, *, case_id=None, actor=None, note=None):
+def record_created(entity_type: AuditEntity, entity, *, case_id=None, actor=None, note=None):
     """Audit the creation of an entity: every audited field as it now is."""
     db.session.flush()
     return record(
-        entity_type, "created", entity_id=entity.id, case_id=case_id,
+        entity_type, AuditAction.CREATED, entity_id=entity.id, case_id=case_id,
         changes=snapshot(entity), actor=actor, note=note,
     )
 
 
-def record_changed(entity_type, entity, before: dict, action="updated", *, case_id=None,
+def record_changed(entity_type: AuditEntity, entity, before: dict,
+                   action: AuditAction = AuditAction.UPDATED, *, case_id=None,
                    actor=None, note=None) -> AuditEvent | None:
     """Audit the fields that changed since ``before``; nothing when nothing changed."""
     db.session.flush()

@@ -25,25 +25,21 @@ from casework.vocabulary import (
     Surface,
     label,
 )
+from casework.workflow import timeline_verbs
 
 # What the event's action says, per kind of entity.
 VERBS = {
     ("case", "created"): _l("opened the case"),
     ("case", "pdf_downloaded"): _l("downloaded the PDF summary"),
     ("case", "updated"): _l("edited the case"),
-    ("case", "assign"): _l("assigned the case"),
-    ("case", "start_mitigation"): _l("started mitigation"),
-    ("case", "submit_for_review"): _l("submitted the case for review"),
-    ("case", "approve"): _l("approved and closed the case"),
-    ("case", "request_changes"): _l("requested changes"),
-    ("case", "reopen"): _l("reopened the case"),
-    ("case", "dismiss"): _l("dismissed the case"),
     ("signal", "qualified"): _l("qualified a signal into the case"),
     ("signal", "marked_duplicate"): _l("linked a duplicate signal"),
     ("action", "created"): _l("added a mitigation action"),
     ("action", "updated"): _l("updated a mitigation action"),
     ("comment", "created"): _l("commented"),
     ("review", "created"): _l("recorded a review"),
+    # Each workflow step in the words of its own definition.
+    **{("case", action.value): verb for action, verb in timeline_verbs().items()},
 }
 
 FIELD_LABELS = {

@@ -13,6 +13,7 @@ from casework import audit
 from casework.extensions import db
 from casework.models import LoginFailure
 from casework.models.types import utcnow
+from casework.vocabulary import AuditAction, AuditEntity
 
 
 def _window() -> timedelta:
@@ -59,10 +60,11 @@ def record_failure(email: str, remote_addr: str | None) -> None:
     config = current_app.config
     if _failures(LoginFailure.email, _key(email), since)[0] == \
             config["LOGIN_FAILURES_PER_ACCOUNT"]:
-        audit.record("user", "login_throttled", changes={"email": _key(email)})
+        audit.record(AuditEntity.USER, AuditAction.LOGIN_THROTTLED, changes={"email": _key(email)})
     if remote_addr and _failures(LoginFailure.remote_addr, remote_addr, since)[0] == \
             config["LOGIN_FAILURES_PER_ADDRESS"]:
-        audit.record("user", "login_throttled", changes={"remote_addr": remote_addr})
+        audit.record(AuditEntity.USER, AuditAction.LOGIN_THROTTLED,
+                     changes={"remote_addr": remote_addr})
 
 
 def forget_failures(email: str) -> None:

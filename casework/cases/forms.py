@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from casework.validation import NAME_MAX, TEXT_MAX, TITLE_MAX
@@ -15,6 +16,7 @@ from casework.vocabulary import (
     Surface,
 )
 from casework.web.forms import RATING_CHOICES, MultiCheckboxField, select_choices
+from casework.workflow import Step
 
 
 class CaseFieldsForm(FlaskForm):
@@ -49,7 +51,7 @@ class EditCaseForm(CaseFieldsForm):
     assessment = TextAreaField(_l("Assessment"), validators=[Length(max=TEXT_MAX)])
     restricted = BooleanField(
         _l("Restricted"),
-        description=_l("Only the owner and program managers see a restricted case "
+        description=_l("Only the owner, program managers and admins see a restricted case "
                        "(e.g. child safety)."),
     )
     version = HiddenField(validators=[DataRequired()])
@@ -61,28 +63,70 @@ class EditCaseForm(CaseFieldsForm):
         return fields
 
 
-class AssignForm(FlaskForm):
-    owner = SelectField(_l("Owner"), coerce=int, validators=[InputRequired()])
-    note = TextAreaField(_l("Note (optional)"), validators=[Length(max=TEXT_MAX)])
+class TransitionForm(FlaskForm):
+    """A workflow step's form; :func:`transition_form` adds the fields the step takes.
+
+    Fields carry no "required" validators: the workflow decides what a step needs and says
+    so beside the field (422), for the page and the API alike.
+    """
+
     version = HiddenField()
 
-
-class NoteForm(FlaskForm):
-    """A transition that takes a note: optional or required depends on the workflow."""
-
-    note = TextAreaField(_l("Note"), validators=[Length(max=TEXT_MAX)])
-    version = HiddenField()
+    def given(self) -> dict:
+        """What the person supplied, by input name, for ``cases.inputs.transition_input``."""
+        return {name: getattr(self, name).data for name in self._step_inputs}
 
 
-class ApproveForm(FlaskForm):
-    resolution = SelectField(_l("Resolution"), choices=select_choices(Resolution, blank=""),
-                             validators=[InputRequired()])
-    residual_likelihood = SelectField(_l("Residual likelihood"), choices=RATING_CHOICES,
-                                      validators=[InputRequired()], validate_choice=False)
-    residual_impact = SelectField(_l("Residual impact"), choices=RATING_CHOICES,
-                                  validators=[InputRequired()], validate_choice=False)
-    note = TextAreaField(_l("Review note"), validators=[DataRequired(), Length(max=TEXT_MAX)])
-    version = HiddenField()
+# A blank first choice: a value nobody chose is never stored.
+_BLANK_RATING = [SelectChoice("", _l("Choose…")), *RATING_CHOICES]
+
+
+class MarkedRequired:
+    """Marks a field as required (label and ``aria-required``) without checking it: the
+    workflow checks, with its own message beside the field."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
+
+
+def _input_field(name: str, step: Step):
+    field = _bare_input_field(name, step)
+    if name in step.required_inputs:
+        field.kwargs["validators"] = [*field.kwargs.get("validators", []), MarkedRequired()]
+    return field
+
+
+def _bare_input_field(name: str, step: Step):
+    if name == "owner":
+        return SelectField(_l("Owner"), choices=[], validate_choice=False)
+    if name == "resolution":
+        return SelectField(_l("Resolution"),
+                           choices=select_choices(Resolution, blank=_l("Choose…")),
+                           validate_choice=False)
+    if name == "residual_likelihood":
+        return SelectField(_l("Residual likelihood"), choices=_BLANK_RATING, default="",
+                           validate_choice=False)
+    if name == "residual_impact":
+        return SelectField(_l("Residual impact"), choices=_BLANK_RATING, default="",
+                           validate_choice=False)
+    if name == "note":
+        return TextAreaField(step.note_label, validators=[Length(max=TEXT_MAX)],
+                             description=step.note_hint)
+    raise ValueError(name)
+
+
+_FORMS: dict = {}
+
+
+def transition_form_class(step: Step) -> type[TransitionForm]:
+    """The form class for a step, made once from the step's inputs."""
+    if step.action not in _FORMS:
+        fields = {name: _input_field(name, step) for name in step.input_names}
+        _FORMS[step.action] = type(f"{step.action.title().replace('_', '')}Form",
+                                   (TransitionForm,), {**fields, "_step_inputs": step.input_names})
+    return _FORMS[step.action]
 
 
 class ActionForm(FlaskForm):

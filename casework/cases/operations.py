@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from casework import audit
-from casework.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
+from casework.errors import PermissionDenied, StaleVersion, ValidationFailed
 from casework.extensions import db
-from casework.models import Case, CaseKeySequence, Comment, MitigationAction, Review, User
+from casework.models import Case, CaseKeySequence, Comment, MitigationAction, User
 from casework.models.types import utcnow
 from casework.permissions import can_comment, can_edit_case, can_restrict_case
 from casework.validation import (
@@ -25,15 +25,20 @@ from casework.validation import (
 from casework.vocabulary import (
     ActionStatus,
     ActionTeam,
+    AuditAction,
+    AuditEntity,
     CaseState,
     Category,
     Market,
-    ReviewDecision,
     Surface,
     TransitionAction,
-    label,
 )
-from casework.workflow import TransitionInput, check_transition
+from casework.workflow import (
+    TransitionInput,
+    check_allowed,
+    check_transition,
+    ensure_changeable,
+)
 
 CASE_FIELDS = ("title", "summary", "assessment", "category", "markets", "surfaces",
                "likelihood", "impact", "restricted")
@@ -112,21 +117,20 @@ def create_case(actor: User, **fields) -> Case:
     _apply_case_fields(case, cleaned)
     db.session.add(case)
     db.session.flush()
-    audit.record_created("case", case, case_id=case.id, actor=actor)
+    audit.record_created(AuditEntity.CASE, case, case_id=case.id, actor=actor)
     return case
 
 
 def ensure_may_change(actor: User, case: Case) -> None:
-    """Refuse changes to a case's fields and actions unless it is open and the actor may.
+    """Refuse changes to a case's fields and actions unless the actor may and the case is
+    open, in that order (403 before 409).
 
-    :raise Conflict: the case is closed or dismissed.
     :raise PermissionDenied: the actor is neither a manager nor the case's owner.
+    :raise Conflict: the case is closed or dismissed.
     """
-    if not case.is_open:
-        raise Conflict(_("%(key)s is %(state)s; reopen it before changing it.",
-                         key=case.key, state=label(case.state).lower()))
     if not can_edit_case(actor, case):
         raise PermissionDenied(_("Only the case's owner or a program manager may change it."))
+    ensure_changeable(case)
 
 
 def ensure_version(case: Case, expected_version: int | None) -> None:
@@ -141,25 +145,25 @@ def ensure_version(case: Case, expected_version: int | None) -> None:
 def update_case(actor: User, case: Case, *, expected_version: int | None, **fields) -> Case:
     """Change the case's own fields; audits what changed.
 
-    :raise StaleVersion: the case changed since the user read it.
+    :raise PermissionDenied: the actor may not edit this case, or restrict it.
     :raise Conflict: the case is closed or dismissed.
-    :raise PermissionDenied: the actor may not edit this case.
+    :raise StaleVersion: the case changed since the user read it.
     :raise ValidationFailed: a field is invalid.
     """
-    ensure_version(case, expected_version)
     ensure_may_change(actor, case)
+    if "restricted" in fields and fields["restricted"] != case.restricted \
+            and not can_restrict_case(actor, case):
+        raise PermissionDenied(_("Only program managers restrict cases."), "restricted")
+    ensure_version(case, expected_version)
     unknown = set(fields) - set(CASE_FIELDS)
     if unknown:
         raise ValidationFailed(_("Unknown field."), sorted(unknown)[0])
     cleaned = _clean_case_fields(fields)
-    if "restricted" in cleaned and cleaned["restricted"] != case.restricted \
-            and not can_restrict_case(actor, case):
-        raise PermissionDenied(_("Only program managers restrict cases."), "restricted")
     before = audit.snapshot(case)
     _apply_case_fields(case, cleaned)
     if audit.diff(before, audit.snapshot(case)):
         case.updated_at = utcnow()
-    audit.record_changed("case", case, before, case_id=case.id, actor=actor)
+    audit.record_changed(AuditEntity.CASE, case, before, case_id=case.id, actor=actor)
     return case
 
 
@@ -171,52 +175,32 @@ def transition_case(
     *,
     expected_version: int | None = None,
 ) -> Case:
-    """Move the case along the workflow, with the review or reason the step needs.
+    """Take one step of the workflow, with what the step needs; the step's own effect
+    (``workflow.STEPS``) says what changes beside the state.
 
-    :raise Conflict: not possible from the case's state (or it changed meanwhile).
     :raise PermissionDenied: the actor may not take this step.
-    :raise ValidationFailed: a guard does not hold.
+    :raise Conflict: not possible from the case's state (or it changed meanwhile).
+    :raise ValidationFailed: something the step needs is missing or invalid.
     """
     given = given or TransitionInput()
+    check_allowed(actor, case, action)
     ensure_version(case, expected_version)
+    given.note = clean_text(given.note, "note")
     transition = check_transition(actor, case, action, given)
     before = audit.snapshot(case)
     now = utcnow()
-    note = clean_text(given.note, "note") or None
-
     if transition.target is not None:
         case.state = transition.target
     case.updated_at = now
-    review = None
-    if action == TransitionAction.ASSIGN:
-        case.owner = given.owner
-    elif action == TransitionAction.SUBMIT_FOR_REVIEW:
-        case.submitted_by = actor
-    elif action == TransitionAction.DISMISS:
-        case.dismissal_reason = note
-    elif action == TransitionAction.REOPEN:
-        case.resolution = None
-        case.closed_at = None
-    elif action in (TransitionAction.APPROVE, TransitionAction.REQUEST_CHANGES):
-        approved = action == TransitionAction.APPROVE
-        review = Review(
-            reviewer=actor, note=note,
-            decision=ReviewDecision.APPROVED if approved else ReviewDecision.CHANGES_REQUESTED,
-            resolution=given.resolution if approved else None,
-            residual_likelihood=given.residual_likelihood if approved else None,
-            residual_impact=given.residual_impact if approved else None,
-        )
-        review.case = case
+    review = transition.step.effect(case, actor, given, now)
+    if review is not None:
         db.session.add(review)
-        if approved:
-            case.resolution = given.resolution
-            case.closed_at = now
     db.session.flush()
     if review is not None:
-        audit.record_created("review", review, case_id=case.id, actor=actor)
+        audit.record_created(AuditEntity.REVIEW, review, case_id=case.id, actor=actor)
     audit.record(
-        "case", action.value, entity_id=case.id, case_id=case.id, actor=actor,
-        changes=audit.diff(before, audit.snapshot(case)), note=note,
+        AuditEntity.CASE, AuditAction(action.value), entity_id=case.id, case_id=case.id,
+        actor=actor, changes=audit.diff(before, audit.snapshot(case)), note=given.note or None,
     )
     return case
 
@@ -264,8 +248,8 @@ def _touch(case: Case) -> None:
 def add_action(actor: User, case: Case, **fields) -> MitigationAction:
     """Plan a mitigation action on a case.
 
-    :raise Conflict: the case is closed or dismissed.
     :raise PermissionDenied: the actor may not change this case.
+    :raise Conflict: the case is closed or dismissed.
     :raise ValidationFailed: a field is missing or invalid.
     """
     ensure_may_change(actor, case)
@@ -276,13 +260,15 @@ def add_action(actor: User, case: Case, **fields) -> MitigationAction:
     action.case = case
     db.session.add(action)
     _touch(case)
-    audit.record_created("action", action, case_id=case.id, actor=actor)
+    audit.record_created(AuditEntity.ACTION, action, case_id=case.id, actor=actor)
     return action
 
 
 def update_action(actor: User, action: MitigationAction, **fields) -> MitigationAction:
     """Change a mitigation action (status, outcome, due date...); audits what changed.
 
+    :raise PermissionDenied: the actor may not change this case.
+    :raise Conflict: the case is closed or dismissed.
     :raise ValidationFailed: a field is invalid.
     """
     ensure_may_change(actor, action.case)
@@ -291,7 +277,7 @@ def update_action(actor: User, action: MitigationAction, **fields) -> Mitigation
     _apply_action_fields(action, cleaned)
     if audit.diff(before, audit.snapshot(action)):
         _touch(action.case)
-    audit.record_changed("action", action, before, case_id=action.case_id, actor=actor)
+    audit.record_changed(AuditEntity.ACTION, action, before, case_id=action.case_id, actor=actor)
     return action
 
 
@@ -306,7 +292,7 @@ def add_comment(actor: User, case: Case, body: str) -> Comment:
     text = clean_text(body, "body", required=True)
     comment = Comment(case=case, author=actor, body=text)
     db.session.add(comment)
-    audit.record_created("comment", comment, case_id=case.id, actor=actor)
+    audit.record_created(AuditEntity.COMMENT, comment, case_id=case.id, actor=actor)
     return comment
 
 

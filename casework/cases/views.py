@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -14,16 +13,16 @@ from casework.audit.timeline import timeline_for
 from casework.cases import exports, operations
 from casework.cases.forms import (
     ActionForm,
-    ApproveForm,
-    AssignForm,
     CommentForm,
     EditCaseForm,
-    NoteForm,
+    TransitionForm,
+    transition_form_class,
 )
+from casework.cases.inputs import plain_int, transition_input
+from casework.cases.loaders import load_action, load_case
 from casework.cases.queries import CaseFilters
-from casework.errors import CaseworkError
-from casework.extensions import db
-from casework.models import Case, MitigationAction, User
+from casework.errors import Conflict, NotFound
+from casework.models import Case
 from casework.pagination import paginate
 from casework.vocabulary import (
     ActionStatus,
@@ -31,41 +30,15 @@ from casework.vocabulary import (
     CaseState,
     Category,
     Market,
-    Resolution,
     TransitionAction,
     choices,
     label,
 )
-from casework.web.edge import actor, require, unit_of_work
+from casework.web.edge import actor, require
 from casework.web.forms import EmptyForm, show_error, submit
-from casework.workflow import TransitionInput, action_word, find_transition, may_attempt
+from casework.workflow import STEPS, Step, check_allowed, step_for
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-# Transitions that need more than a click get a page of their own with a form.
-FORM_FOR_ACTION = {
-    TransitionAction.ASSIGN: AssignForm,
-    TransitionAction.APPROVE: ApproveForm,
-    TransitionAction.REQUEST_CHANGES: NoteForm,
-    TransitionAction.REOPEN: NoteForm,
-    TransitionAction.DISMISS: NoteForm,
-    TransitionAction.START_MITIGATION: NoteForm,
-    TransitionAction.SUBMIT_FOR_REVIEW: NoteForm,
-}
-ONE_CLICK_ACTIONS = frozenset({TransitionAction.START_MITIGATION,
-                               TransitionAction.SUBMIT_FOR_REVIEW})
-
-
-def load_case(key: str) -> Case:
-    """The case with this key, readable by the current user.
-
-    :raise 404: no such case, or a restricted one the user may not see.
-    """
-    case = db.session.scalar(sa.select(Case).where(Case.key == key.upper()))
-    # A restricted case the user may not see does not exist for them: 404, not 403.
-    if case is None or not permissions.can_view_case(actor(), case):
-        abort(404)
-    return case
 
 
 @bp.get("")
@@ -101,19 +74,20 @@ def _render_case(case: Case, status: int = 200, comment_form: CommentForm | None
     return render_template(
         "cases/detail.html", case=case, timeline=timeline_for(case),
         comment_form=comment_form or CommentForm(), button_form=EmptyForm(),
-        one_click=ONE_CLICK_ACTIONS,
+        one_click={action for action, step in STEPS.items() if step.one_click},
+        primary={action for action, step in STEPS.items() if step.primary},
     ), status
 
 
 @bp.get("/<key>")
 def detail(key: str):
-    return _render_case(load_case(key))
+    return _render_case(load_case(actor(), key))
 
 
 @bp.route("/<key>/edit", methods=["GET", "POST"])
 def edit(key: str):
-    case = load_case(key)
-    require(permissions.can_edit_case(actor(), case))
+    case = load_case(actor(), key)
+    operations.ensure_may_change(actor(), case)
     form = EditCaseForm(obj=case)
     if not permissions.can_restrict_case(actor(), case):
         del form.restricted
@@ -132,11 +106,11 @@ def edit(key: str):
     return render_template("cases/edit.html", case=case, form=form), outcome.status
 
 
-def _transition_form(action: TransitionAction, case: Case):
-    form = FORM_FOR_ACTION[action]()
-    if isinstance(form, AssignForm):
-        form.owner.choices = [SelectChoice(0, "")] + [
-            SelectChoice(user.id, f"{user.name} ({label(user.role)})")
+def _transition_form(step: Step, case: Case) -> TransitionForm:
+    form = transition_form_class(step)()
+    if "owner" in step.input_names:
+        form.owner.choices = [SelectChoice("", _("Choose…"))] + [
+            SelectChoice(str(user.id), f"{user.name} ({label(user.role)})")
             for user in operations.owner_candidates() if user.id != case.owner_id
         ]
     if request.method == "GET":
@@ -149,69 +123,41 @@ def _version(form) -> int | None:
     text = str(form.version.data or "").strip()
     if not text:
         return None
-    return int(text) if text.isdigit() else -1
-
-
-def _rating(value) -> int | None:
-    """A 1-5 rating from a form, or None for the workflow's guard to refuse."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
-
-
-def _transition_input(form) -> TransitionInput:
-    given = TransitionInput(note=(form.note.data or "") if hasattr(form, "note") else "")
-    if isinstance(form, AssignForm):
-        given.owner = db.session.get(User, form.owner.data) if form.owner.data else None
-    if isinstance(form, ApproveForm):
-        given.resolution = Resolution(form.resolution.data) if form.resolution.data else None
-        given.residual_likelihood = _rating(form.residual_likelihood.data)
-        given.residual_impact = _rating(form.residual_impact.data)
-    return given
+    number = plain_int(text)
+    return -1 if number is None else number
 
 
 @bp.route("/<key>/do/<action>", methods=["GET", "POST"])
 def transition(key: str, action: str):
     """One step of the workflow; the page shows the form the step needs."""
-    case = load_case(key)
+    case = load_case(actor(), key)
     try:
-        step = TransitionAction(action)
+        step = step_for(TransitionAction(action))
     except ValueError:
-        abort(404)
-    require(may_attempt(actor(), case, step))
+        raise NotFound(_("There is no such step.")) from None
     form = _transition_form(step, case)
-    possible = find_transition(case.state, step) is not None
-    status = 200
-    if request.method == "POST" and form.validate():
-        try:
-            with unit_of_work():
-                operations.transition_case(actor(), case, step, _transition_input(form),
-                                           expected_version=_version(form))
-        except CaseworkError as error:
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(_("%(key)s: %(what)s.", key=case.key, what=_done_message(step)), "success")
-            return redirect(url_for("cases.detail", key=case.key))
-    elif not possible:
-        # Also for an incomplete form: the page shows no fields then, so their errors
-        # would be invisible.
-        status = 409
-        form.form_errors.append(_("This step is not possible while the case is %(state)s.",
-                                  state=label(case.state)))
-    elif request.method == "POST":
-        status = 422
-    return render_template("cases/transition.html", case=case, form=form, action=step,
-                           possible=possible), status
-
-
-def _done_message(step: TransitionAction) -> str:
-    return _("case %(what)s", what=action_word(step))
+    try:
+        check_allowed(actor(), case, step.action)
+    except Conflict as refusal:
+        # Not now: the page says why, with the case's state above and the way back.
+        show_error(form, refusal)
+        return render_template("cases/transition.html", case=case, form=form,
+                               action=step.action, step=step, possible=False), 409
+    outcome = submit(form, lambda: operations.transition_case(
+        actor(), case, step.action, transition_input(step.action, form.given()),
+        expected_version=_version(form)))
+    if outcome.done:
+        flash(_("%(key)s: %(what)s.", key=case.key, what=_("case %(what)s", what=step.done)),
+              "success")
+        return redirect(url_for("cases.detail", key=case.key))
+    return render_template("cases/transition.html", case=case, form=form, action=step.action,
+                           step=step, possible=True), outcome.status
 
 
 @bp.route("/<key>/actions/new", methods=["GET", "POST"])
 def new_action(key: str):
-    case = load_case(key)
-    require(permissions.can_manage_actions(actor(), case))
+    case = load_case(actor(), key)
+    operations.ensure_may_change(actor(), case)
     form = ActionForm()
     if request.method == "GET":
         form.status.data = ActionStatus.PLANNED.value
@@ -225,11 +171,9 @@ def new_action(key: str):
 
 @bp.route("/<key>/actions/<int:action_id>/edit", methods=["GET", "POST"])
 def edit_action(key: str, action_id: int):
-    case = load_case(key)
-    action = db.session.get(MitigationAction, action_id)
-    if action is None or action.case_id != case.id:
-        abort(404)
-    require(permissions.can_edit_action(actor(), action))
+    case = load_case(actor(), key)
+    action = load_action(actor(), action_id, case)
+    operations.ensure_may_change(actor(), case)
     form = ActionForm(obj=action)
     if request.method == "GET":
         form.owner.data = action.owner_user.email if action.owner_user else action.owner_name
@@ -246,7 +190,7 @@ def edit_action(key: str, action_id: int):
 
 @bp.post("/<key>/comments")
 def comment(key: str):
-    case = load_case(key)
+    case = load_case(actor(), key)
     require(permissions.can_comment(actor(), case))
     form = CommentForm()
     outcome = submit(form, lambda: operations.add_comment(actor(), case, form.body.data))

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from casework.audit.timeline import describe
 from casework.extensions import db
 from casework.models import AuditEvent, Case, User
-from casework.vocabulary import TransitionAction, label
+from casework.vocabulary import AuditAction, TransitionAction, label
 
 
 class Audience(StrEnum):
@@ -30,7 +30,7 @@ class Audience(StrEnum):
 
 
 # Audit events that record reading, not changing: not part of the case's data.
-DOWNLOAD_ACTION = "pdf_downloaded"
+DOWNLOAD_ACTION = AuditAction.PDF_DOWNLOADED
 # Fields of audit events partners do not see: people, free-text notes, evidence.
 PARTNER_HIDDEN_FIELDS = frozenset({
     "owner", "owner_user", "body", "note", "url", "description", "external_ref", "email",

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from casework import permissions
-from casework.cases.views import load_case
+from casework.cases.loaders import load_case
 from casework.errors import ValidationFailed
 from casework.localtime import local_today
-from casework.reports import documents, formatting, operations
+from casework.reports import documents, downloads, formatting
 from casework.reports.figures import Period, landscape, remember
-from casework.reports.summary import Audience
-from casework.vocabulary import Market, choices, label
-from casework.web.edge import actor, require, unit_of_work
+from casework.vocabulary import Market, choices
+from casework.web.edge import actor, require
 
 bp = Blueprint("reports", __name__)
 bp.add_app_template_filter(formatting.css_string, "css_string")
@@ -25,34 +24,11 @@ bp.add_app_template_global(formatting.page_counter, "page_counter")
 bp.add_app_template_global(formatting.change, "change")
 
 
-def _pdf_response(pdf: bytes, filename: str):
-    response = make_response(pdf)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Confidential: not kept by browsers' or proxies' caches.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/cases/<key>/summary.pdf")
 def case_summary(key: str):
-    """A case's summary as a PDF, for the internal team or for partners.
-
-    :raise 404: no such case, or one the user may not see.
-    :raise 403: the user may not download it.
-    """
-    case = load_case(key)
-    require(permissions.can_download_summary(actor(), case))
-    try:
-        audience = Audience(request.args.get("audience", Audience.INTERNAL.value))
-    except ValueError:
-        abort(400)
-    reader = actor()
-    by = label(reader.role) if audience == Audience.PARTNER else reader.name
-    pdf, summary = documents.summary_pdf(case, audience, generated_by=by)
-    with unit_of_work():
-        operations.record_summary_download(reader, case, audience, summary.fingerprint)
-    return _pdf_response(pdf, documents.summary_filename(case, audience))
+    """A case's summary as a PDF, for the internal team or for partners."""
+    return downloads.summary_download(actor(), load_case(actor(), key),
+                                      request.args.get("audience"))
 
 
 def _period_or_error() -> tuple[Period, str | None]:
@@ -117,16 +93,5 @@ def _presets(period: Period) -> list[tuple[str, Period]]:
 
 @bp.get("/dashboard/landscape.pdf")
 def landscape_pdf():
-    """The risk landscape report (Lagebericht) for a period and market, as a PDF.
-
-    :raise 403: the user's role does not read the dashboard.
-    :raise ValidationFailed: the period or market is not valid (422).
-    """
-    require(permissions.can_view_dashboard(actor()))
-    period = Period.from_values(request.args.get("from"), request.args.get("to"),
-                                request.args.get("market"))
-    reader = actor()
-    pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
-    with unit_of_work():
-        operations.record_landscape_download(reader, period)
-    return _pdf_response(pdf, documents.landscape_filename(period))
+    """The risk landscape report (Lagebericht) for a period and market, as a PDF."""
+    return downloads.landscape_download(actor(), request.args)

@@ -28,7 +28,15 @@ from casework.extensions import db
 from casework.models import Signal, User
 from casework.permissions import can_import_signals
 from casework.signals.operations import build_signal, file_signals
-from casework.vocabulary import LABELS, Category, Market, SignalSource, Surface
+from casework.vocabulary import (
+    LABELS,
+    AuditAction,
+    AuditEntity,
+    Category,
+    Market,
+    SignalSource,
+    Surface,
+)
 
 MAX_ROWS = 50_000
 
@@ -318,7 +326,7 @@ def import_signals(actor: User, data: bytes, *, dry_run: bool,
             outcome.signal_id = candidate.id
     if not dry_run:
         summary = report.as_json()
-        audit.record("import", "signals_imported", actor=actor, changes={
+        audit.record(AuditEntity.IMPORT, AuditAction.SIGNALS_IMPORTED, actor=actor, changes={
             "file": filename[:200], "created": summary["created"],
             "duplicates": summary["duplicates"], "errors": len(summary["errors"])})
     return report

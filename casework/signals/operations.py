@@ -14,9 +14,18 @@ from casework.errors import Conflict, PermissionDenied, ValidationFailed
 from casework.extensions import db
 from casework.models import Case, Signal, User
 from casework.models.types import utcnow
-from casework.permissions import can_file_signal, can_triage_signal
+from casework.permissions import can_file_signal, can_triage
 from casework.validation import REF_MAX, TITLE_MAX, URL_MAX, clean_enum, clean_text
-from casework.vocabulary import Category, Market, SignalSource, SignalStatus, Surface
+from casework.vocabulary import (
+    AuditAction,
+    AuditEntity,
+    Category,
+    Market,
+    SignalSource,
+    SignalStatus,
+    Surface,
+    label,
+)
 
 
 def find_by_external_ref(source: SignalSource, external_ref: str | None) -> Signal | None:
@@ -91,33 +100,39 @@ def file_signals(actor: User, signals: list[Signal]) -> list[Signal]:
     db.session.add_all(signals)
     db.session.flush()
     audit.record_many([
-        {"entity_type": "signal", "action": "created", "entity_id": signal.id,
+        {"entity_type": AuditEntity.SIGNAL, "action": AuditAction.CREATED, "entity_id": signal.id,
          "actor": actor, "changes": audit.snapshot(signal)}
         for signal in signals
     ])
     return signals
 
 
-def _begin_triage(actor: User, signal: Signal) -> dict:
-    """Check the actor may triage the signal now; the audit snapshot before the change.
+def ensure_may_triage(actor: User, signal: Signal) -> None:
+    """Refuse triage unless the actor triages (403) and the signal is still new (409).
 
-    :raise Conflict: the signal was already triaged.
     :raise PermissionDenied: the actor does not triage signals.
+    :raise Conflict: the signal was already triaged.
     """
-    if signal.status != SignalStatus.NEW:
-        raise Conflict(_("This signal was already triaged (%(status)s).",
-                         status=signal.status.value))
-    if not can_triage_signal(actor, signal):
+    if not can_triage(actor):
         raise PermissionDenied(_("Only program managers triage signals."))
+    if not signal.is_open:
+        raise Conflict(_("This signal was already triaged (%(status)s).",
+                         status=label(signal.status).lower()))
+
+
+def _begin_triage(actor: User, signal: Signal) -> dict:
+    """Check the actor may triage the signal now; the audit snapshot before the change."""
+    ensure_may_triage(actor, signal)
     return audit.snapshot(signal)
 
 
-def _finish_triage(actor: User, signal: Signal, before: dict, action: str, note=None) -> None:
+def _finish_triage(actor: User, signal: Signal, before: dict, action: AuditAction,
+                   note=None) -> None:
     signal.triaged_by = actor
     signal.triaged_at = utcnow()
     db.session.flush()
-    audit.record("signal", action, entity_id=signal.id, case_id=signal.case_id, actor=actor,
-                 changes=audit.diff(before, audit.snapshot(signal)), note=note)
+    audit.record(AuditEntity.SIGNAL, action, entity_id=signal.id, case_id=signal.case_id,
+                 actor=actor, changes=audit.diff(before, audit.snapshot(signal)), note=note)
 
 
 def qualify_into_new_case(actor: User, signal: Signal, **case_fields) -> Case:
@@ -130,7 +145,7 @@ def qualify_into_new_case(actor: User, signal: Signal, **case_fields) -> Case:
     case = create_case(actor, **case_fields)
     signal.case = case
     signal.status = SignalStatus.QUALIFIED
-    _finish_triage(actor, signal, before, "qualified")
+    _finish_triage(actor, signal, before, AuditAction.QUALIFIED)
     return case
 
 
@@ -146,7 +161,7 @@ def attach_to_case(actor: User, signal: Signal, case: Case) -> Case:
     signal.case = case
     signal.status = SignalStatus.QUALIFIED
     case.updated_at = utcnow()
-    _finish_triage(actor, signal, before, "qualified")
+    _finish_triage(actor, signal, before, AuditAction.QUALIFIED)
     return case
 
 
@@ -158,7 +173,8 @@ def dismiss_signal(actor: User, signal: Signal, reason: str) -> Signal:
     before = _begin_triage(actor, signal)
     signal.dismissal_reason = clean_text(reason, "reason", required=True)
     signal.status = SignalStatus.DISMISSED
-    _finish_triage(actor, signal, before, "dismissed", note=signal.dismissal_reason)
+    _finish_triage(actor, signal, before, AuditAction.DISMISSED,
+                   note=signal.dismissal_reason)
     return signal
 
 
@@ -184,5 +200,5 @@ def mark_duplicate(actor: User, signal: Signal, *, of_signal: Signal | None = No
     if signal.case is not None:
         signal.case.updated_at = utcnow()
     signal.status = SignalStatus.DUPLICATE
-    _finish_triage(actor, signal, before, "marked_duplicate")
+    _finish_triage(actor, signal, before, AuditAction.MARKED_DUPLICATE)
     return signal

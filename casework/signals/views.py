@@ -7,7 +7,6 @@ from datetime import UTC
 from functools import partial
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -23,9 +22,8 @@ from flask_babel import gettext as _
 
 from casework import permissions
 from casework.cases.forms import CaseFieldsForm
+from casework.cases.loaders import case_reference
 from casework.cases.queries import find_cases
-from casework.errors import Conflict, ValidationFailed
-from casework.extensions import db
 from casework.models import Case, Signal
 from casework.pagination import paginate
 from casework.signals import exports, importing, operations
@@ -38,27 +36,13 @@ from casework.signals.forms import (
     ImportForm,
     SignalForm,
 )
+from casework.signals.loaders import duplicate_target_from_text, load_signal
 from casework.signals.queries import SignalFilters
-from casework.visibility import visible_cases
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus, choices
 from casework.web.edge import actor, require
 from casework.web.forms import submit
 
 bp = Blueprint("signals", __name__, url_prefix="/signals")
-
-
-def load_signal(signal_id: int) -> Signal:
-    """The signal, readable by the current user.
-
-    :raise 404: no such signal.
-    """
-    signal = db.session.get(Signal, signal_id)
-    # A signal of a restricted case is as invisible as the case: 404, not 403.
-    if signal is None or not permissions.can_view_signal(actor(), signal):
-        abort(404)
-    return signal
-
-
 
 
 @bp.get("")
@@ -123,7 +107,7 @@ def _render_signal(signal: Signal, status: int = 200, **forms):
 
 @bp.get("/<int:signal_id>")
 def detail(signal_id: int):
-    return _render_signal(load_signal(signal_id))
+    return _render_signal(load_signal(actor(), signal_id))
 
 
 def _prefill_case_form(form: CaseFieldsForm, signal: Signal) -> None:
@@ -137,10 +121,8 @@ def _prefill_case_form(form: CaseFieldsForm, signal: Signal) -> None:
 @bp.route("/<int:signal_id>/qualify", methods=["GET", "POST"])
 def qualify(signal_id: int):
     """Open a new case for the signal, or find an existing case to attach it to."""
-    signal = load_signal(signal_id)
-    require(permissions.can_triage(actor()))
-    if not signal.is_open:
-        raise Conflict(_("This signal was already triaged."))
+    signal = load_signal(actor(), signal_id)
+    operations.ensure_may_triage(actor(), signal)
     form = CaseFieldsForm()
     if request.method == "GET":
         _prefill_case_form(form, signal)
@@ -157,17 +139,9 @@ def qualify(signal_id: int):
     ), outcome.status
 
 
-def _case_by_key(key: str) -> Case:
-    case = db.session.scalar(sa.select(Case).where(Case.key == key.strip().upper(),
-                                                   visible_cases(actor())))
-    if case is None:
-        raise ValidationFailed(_("There is no case %(key)s.", key=key.strip()[:20]), "case_key")
-    return case
-
-
 def _triage(signal: Signal, form, work, done_message: str, form_name: str):
     """Run one triage step from the signal page; on refusal show the page with the error."""
-    require(permissions.can_triage(actor()))
+    operations.ensure_may_triage(actor(), signal)
     outcome = submit(form, work)
     if outcome.done:
         flash(done_message, "success")
@@ -179,18 +153,19 @@ def _triage(signal: Signal, form, work, done_message: str, form_name: str):
 
 @bp.post("/<int:signal_id>/attach")
 def attach(signal_id: int):
-    signal = load_signal(signal_id)
+    signal = load_signal(actor(), signal_id)
     form = AttachForm()
     return _triage(
         signal, form,
-        lambda: operations.attach_to_case(actor(), signal, _case_by_key(form.case_key.data)),
+        lambda: operations.attach_to_case(
+            actor(), signal, case_reference(actor(), form.case_key.data, "case_key")),
         _("Signal attached to the case."), "attach_form",
     )
 
 
 @bp.post("/<int:signal_id>/dismiss")
 def dismiss(signal_id: int):
-    signal = load_signal(signal_id)
+    signal = load_signal(actor(), signal_id)
     form = DismissForm()
     return _triage(
         signal, form, lambda: operations.dismiss_signal(actor(), signal, form.reason.data),
@@ -198,28 +173,14 @@ def dismiss(signal_id: int):
     )
 
 
-def _duplicate_target(text: str) -> dict:
-    """``{"of_signal": ...}`` or ``{"of_case": ...}`` from "#12", "12" or a case key."""
-    text = text.strip()
-    number = text.lstrip("#")
-    if number.isdigit():
-        target = db.session.get(Signal, int(number))
-        if target is None or not permissions.can_view_signal(actor(), target):
-            raise ValidationFailed(_("There is no signal #%(id)s.", id=number), "of")
-        return {"of_signal": target}
-    try:
-        return {"of_case": _case_by_key(text)}
-    except ValidationFailed as error:
-        raise ValidationFailed(error.message, "of") from None
-
-
 @bp.post("/<int:signal_id>/duplicate")
 def duplicate(signal_id: int):
-    signal = load_signal(signal_id)
+    signal = load_signal(actor(), signal_id)
     form = DuplicateForm()
     return _triage(
         signal, form,
-        lambda: operations.mark_duplicate(actor(), signal, **_duplicate_target(form.of.data)),
+        lambda: operations.mark_duplicate(
+            actor(), signal, **duplicate_target_from_text(actor(), form.of.data, "of")),
         _("Signal marked as a duplicate."), "duplicate_form",
     )
 

@@ -12,7 +12,7 @@ from casework.errors import Conflict, ValidationFailed
 from casework.extensions import db
 from casework.models import User
 from casework.validation import NAME_MAX, clean_enum, clean_text
-from casework.vocabulary import Role
+from casework.vocabulary import AuditAction, AuditEntity, Role
 
 PASSWORD_MIN_LENGTH = 12
 # The most common choices that still pass the length rule.
@@ -76,7 +76,7 @@ def create_user(actor: User | None, *, email: str, name: str, role, password: st
     user = User(email=address, name=display_name, role=member, active=True, session_epoch=0)
     user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(user)
-    audit.record_created("user", user, actor=actor)
+    audit.record_created(AuditEntity.USER, user, actor=actor)
     return user
 
 
@@ -88,7 +88,7 @@ def set_role(actor: User | None, user: User, role) -> User:
     before = audit.snapshot(user)
     user.role = member
     user.end_sessions()
-    audit.record_changed("user", user, before, "role_changed", actor=actor)
+    audit.record_changed(AuditEntity.USER, user, before, AuditAction.ROLE_CHANGED, actor=actor)
     return user
 
 
@@ -104,7 +104,7 @@ def deactivate_user(actor: User | None, user: User) -> User:
     before = audit.snapshot(user)
     user.active = False
     user.end_sessions()
-    audit.record_changed("user", user, before, "deactivated", actor=actor)
+    audit.record_changed(AuditEntity.USER, user, before, AuditAction.DEACTIVATED, actor=actor)
     return user
 
 
@@ -113,23 +113,23 @@ def reactivate_user(actor: User | None, user: User) -> User:
         return user
     before = audit.snapshot(user)
     user.active = True
-    audit.record_changed("user", user, before, "reactivated", actor=actor)
+    audit.record_changed(AuditEntity.USER, user, before, AuditAction.REACTIVATED, actor=actor)
     return user
 
 
 def record_login(user: User | None, email: str, *, succeeded: bool) -> None:
     """Audit a login attempt; a failure records the address tried, not the password."""
     if succeeded:
-        audit.record("user", "login", entity_id=user.id, actor=user)
+        audit.record(AuditEntity.USER, AuditAction.LOGIN, entity_id=user.id, actor=user)
     else:
-        audit.record("user", "login_failed", entity_id=user.id if user else None,
-                     changes={"email": email[:254]})
+        audit.record(AuditEntity.USER, AuditAction.LOGIN_FAILED,
+                     entity_id=user.id if user else None, changes={"email": email[:254]})
 
 
 def record_logout(user: User) -> None:
     """Audit a logout and end every session of the user, copies of the cookie included."""
     user.end_sessions()
-    audit.record("user", "logout", entity_id=user.id, actor=user)
+    audit.record(AuditEntity.USER, AuditAction.LOGOUT, entity_id=user.id, actor=user)
 
 
 def _set_password(user: User, password: str) -> None:
@@ -162,7 +162,7 @@ def change_password(user: User, *, current: str, new: str) -> User:
     user.must_change_password = False
     user.end_sessions()
     # Never the password or its hash: only that it changed.
-    audit.record("user", "password_changed", entity_id=user.id, actor=user,
+    audit.record(AuditEntity.USER, AuditAction.PASSWORD_CHANGED, entity_id=user.id, actor=user,
                  changes={"must_change_password": [True, False]} if forced else {})
     return user
 
@@ -179,6 +179,6 @@ def reset_password(actor: User | None, user: User, temporary: str) -> User:
     before = user.must_change_password
     user.must_change_password = True
     user.end_sessions()
-    audit.record("user", "password_reset", entity_id=user.id, actor=actor,
+    audit.record(AuditEntity.USER, AuditAction.PASSWORD_RESET, entity_id=user.id, actor=actor,
                  changes={"must_change_password": [before, True]} if not before else {})
     return user

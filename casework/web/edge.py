@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import abort, g, has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from casework.errors import Conflict, StaleVersion, ValidationFailed
+from casework.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from casework.extensions import db
 
 # Requests that only read: on SQLite their transactions begin deferred (a snapshot, no lock),
@@ -74,18 +74,28 @@ def _start_writing() -> bool:
     return True
 
 
-def require(allowed: bool) -> None:
-    """Answer 403 unless ``allowed``; views call it after loading, before acting.
+def require(allowed: bool, message: str | None = None) -> None:
+    """Refuse with 403 unless ``allowed``; views call it after loading, before acting.
 
-    :raise 403: the current user may not do this.
+    :raise PermissionDenied: the current user may not do this.
     """
     if not allowed:
-        abort(403)
+        raise PermissionDenied(message or _("Your role does not allow this."))
 
 
 def actor():
-    """The logged-in user as a model object (not the request proxy)."""
+    """Who is asking, as a model object: the API token's user, or the logged-in user."""
+    api_user = g.get("api_user")
+    if api_user is not None:
+        return api_user
     return current_user._get_current_object()
+
+
+def refuse_nul_in_pages() -> None:
+    """:func:`refuse_nul_characters` for every request but the API's, which checks after
+    authenticating (a stranger learns nothing from a 422 about input)."""
+    if not request.path.startswith("/api/v1"):
+        refuse_nul_characters()
 
 
 def refuse_nul_characters() -> None:

@@ -27,13 +27,13 @@ class MultiCheckboxField(SelectMultipleField):
 
 def show_error(form: FlaskForm, error: CaseworkError) -> None:
     """Put an operation's refusal beside the field it concerns, or above the form."""
-    errors = getattr(error, "errors", None) or {error.field or "__all__": error.message}
-    for name, message in errors.items():
+    messages = error.field_messages() or {"__all__": [error.message]}
+    for name, texts in messages.items():
         field = getattr(form, name, None) if name != "__all__" else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors or []), str(message)]
+        if field is not None and hasattr(field, "errors") and field.type != "HiddenField":
+            field.errors = [*list(field.errors or []), *texts]
         else:
-            form.form_errors.append(str(message))
+            form.form_errors.extend(texts)
 
 
 def select_choices(enum_cls, *, blank=None) -> list[SelectChoice]:
