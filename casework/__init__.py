@@ -107,11 +107,14 @@ def _sqlite_begin(connection) -> None:
 class DatabaseId(IntegerConverter):
     """``<int:...>`` in URLs, bounded to what a database integer holds (PostgreSQL's
     ``integer``, 32 bits): a larger number is simply not found (404) instead of
-    overflowing the database."""
+    overflowing the database. (A ``max`` on the converter would make werkzeug answer 405
+    for such a URL where another method's rule shares the path.)"""
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+    LARGEST = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= self.LARGEST else 0  # no record has id 0
 
 
 def register_blueprints(app: Flask) -> None:

@@ -10,23 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from casework.roles import CASEWORKERS, MANAGERS, is_manager
+from casework.roles import is_active as _active
+from casework.visibility import sees_case, sees_signal
 from casework.vocabulary import Role
 
 if TYPE_CHECKING:
     from casework.models import Case, MitigationAction, Signal, User
 
-MANAGERS = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER})
-# Roles that do casework: they may file signals, comment and own cases.
-CASEWORKERS = frozenset({Role.ADMIN, Role.PROGRAM_MANAGER, Role.POLICY_SPECIALIST})
-
-
-def _active(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
-
-
-def is_manager(user: User) -> bool:
-    """Program managers and admins run triage, assignment, review and closure."""
-    return _active(user) and user.role in MANAGERS
+__all__ = ["CASEWORKERS", "MANAGERS", "is_manager"]
 
 
 def is_owner(user: User, case: Case) -> bool:
@@ -40,16 +32,11 @@ def can_view(user: User) -> bool:
 
 def can_view_case(user: User, case: Case) -> bool:
     """A restricted case is seen only by its owner and managers (``casework.visibility``)."""
-    # Imported here: casework.visibility builds on the predicates of this module.
-    from casework.visibility import sees_case
-
     return sees_case(user, case)
 
 
 def can_view_signal(user: User, signal: Signal) -> bool:
     """A signal is hidden wherever its case is hidden (``casework.visibility``)."""
-    from casework.visibility import sees_signal
-
     return sees_signal(user, signal)
 
 

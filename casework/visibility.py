@@ -28,8 +28,9 @@ import sqlalchemy as sa
 
 from casework.models import Case, Signal
 from casework.pagination import Count, lean_count
-from casework.permissions import can_view, is_manager
 from casework.planner import rare
+from casework.roles import is_active as can_view
+from casework.roles import is_manager
 
 if TYPE_CHECKING:
     from casework.models import User
