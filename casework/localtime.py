@@ -15,6 +15,10 @@ from flask_babel import get_timezone
 
 from casework.extensions import db
 
+# The days a filter or report may name: far from the ends of the calendar, where a day's
+# bounds in UTC (or a report's baseline weeks before it) would fall outside it.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
 
 def local_today() -> date:
     """Today in the users' time zone (Europe/Berlin by default)."""

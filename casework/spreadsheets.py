@@ -85,6 +85,7 @@ def xlsx_bytes(sheet: str, columns: list[Column], rows: Iterable) -> bytes:
     """An XLSX workbook: text stays text, numbers numbers, times real dates (UTC)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
@@ -102,6 +103,10 @@ def xlsx_bytes(sheet: str, columns: list[Column], rows: Iterable) -> bytes:
             value = _plain(column.value(row))
             if isinstance(value, datetime):
                 value = value.replace(tzinfo=None)  # Excel has no zones; the header says UTC
+            if isinstance(value, str):
+                # Control characters (but tab and line ends) cannot be in a workbook: they
+                # show as the replacement character instead of failing the export.
+                value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
             cell = WriteOnlyCell(ws, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with

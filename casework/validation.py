@@ -81,10 +81,14 @@ def lenient_enum(enum_cls: type[StrEnum], value):
 
 
 def lenient_date(value):
-    """A YYYY-MM-DD filter value, or None for absent or bad values."""
+    """A YYYY-MM-DD filter value, or None for absent or bad values (and days out of
+    reach: ``casework.localtime.EARLIEST_DAY`` to ``LATEST_DAY``)."""
     from datetime import date
 
+    from casework.localtime import EARLIEST_DAY, LATEST_DAY
+
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except (TypeError, ValueError):
         return None
+    return day if day is None or EARLIEST_DAY <= day <= LATEST_DAY else None

@@ -50,7 +50,18 @@ ACCESS = {
     ("GET", "/api/v1/owners"): (None, (200, 200, 200, 200, 200)),
     # The Lagebericht: leadership and managers, as on the dashboard.
     ("GET", "/api/v1/landscape.pdf"): (None, (200, 200, 403, 403, 200)),
+    ("GET", "/api/v1/dashboard"): (None, (200, 200, 403, 403, 200)),
+    # The exports: everyone, of what they may see (as the queue and the inbox).
+    ("GET", "/api/v1/cases/export.csv"): (None, (200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/cases/export.xlsx"): (None, (200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/signals/export.csv"): (None, (200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/signals/export.xlsx"): (None, (200, 200, 200, 200, 200)),
 }
+
+
+# What an API answer may be besides JSON: the PDFs and the exports.
+FILES = ("application/pdf", "text/csv",
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _api_rules(app):
@@ -96,4 +107,4 @@ def test_api_access(app, make, method, rule, role):
     response = app.test_client().open(path, method=method, json=body,
                                       headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == expected[ROLES.index(role)], response.get_data(as_text=True)
-    assert response.is_json or response.mimetype == "application/pdf"
+    assert response.is_json or response.mimetype in FILES

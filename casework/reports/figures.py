@@ -21,7 +21,7 @@ from casework.audit.chain import HEAD_ID
 from casework.cases.queries import case_is_open
 from casework.errors import ValidationFailed
 from casework.extensions import db
-from casework.localtime import in_days, local_day, local_today
+from casework.localtime import EARLIEST_DAY, LATEST_DAY, in_days, local_day, local_today
 from casework.models import (
     AuditEvent,
     AuditHead,
@@ -82,11 +82,15 @@ class Period:
                                    "market") from None
         try:
             end = date.fromisoformat(last) if last else local_today()
-            start = (date.fromisoformat(first) if first
-                     else end - timedelta(days=DEFAULT_DAYS - 1))
+            start = date.fromisoformat(first) if first else None
         except ValueError:
             raise ValidationFailed(_("Dates are written as YYYY-MM-DD, e.g. 2026-03-31."),
                                    "from") from None
+        if not all(EARLIEST_DAY <= day <= LATEST_DAY for day in (start or end, end)):
+            raise ValidationFailed(_("Give days from %(first)s to %(last)s.",
+                                     first=EARLIEST_DAY.isoformat(),
+                                     last=LATEST_DAY.isoformat()), "from")
+        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
             raise ValidationFailed(_("The period must start before it ends."), "from")
         if (end - start).days + 1 > MAX_DAYS:
