@@ -77,7 +77,9 @@ def csv_response(filename: str, columns: list[Column], rows: Iterable) -> Respon
     return Response(
         stream_with_context(csv_rows(columns, rows)),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 # Confidential, like the PDFs: kept by no browser's or proxy's cache.
+                 "Cache-Control": "no-store"},
     )
 
 
@@ -121,7 +123,9 @@ def xlsx_response(filename: str, sheet: str, columns: list[Column], rows: Iterab
     return Response(
         xlsx_bytes(sheet, columns, rows),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 # Confidential, like the PDFs: kept by no browser's or proxy's cache.
+                 "Cache-Control": "no-store"},
     )
 
 

@@ -75,3 +75,11 @@ def test_the_inbox_export_reads_back_through_the_import(client, make, login_as, 
     assert "Already there" in again.text and "Will be imported" not in again.text
     sheet = load_workbook(io.BytesIO(client.get("/signals/export.xlsx").get_data())).active
     assert sheet.max_row == 3
+
+
+def test_an_export_is_kept_by_no_cache(client, make, login_as):
+    """Exports are as confidential as the PDFs."""
+    make.case("assigned")
+    login_as(make.pm)
+    for url in ("/cases/export.csv", "/cases/export.xlsx", "/signals/export.csv"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
