@@ -51,6 +51,12 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value.isdigit() and int(value) > 0 else default
 
 
+def _env_limit(name: str, default: int) -> int:
+    """A limit from the environment: a number (0 turns the limit off), or ``default``."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else default
+
+
 def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     """The settings every deployment needs, from environment variables and ``overrides``."""
     overrides = overrides or {}
@@ -86,5 +92,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_FAILURES_PER_ADDRESS": 20,
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        # API rate limits: requests per window per token and per client address, counted in
+        # the database so that every worker agrees (casework/api/limits.py); 0 turns one off.
+        "API_RATE_PER_TOKEN": _env_limit("CASEWORK_API_RATE_PER_TOKEN", 600),
+        "API_RATE_PER_ADDRESS": _env_limit("CASEWORK_API_RATE_PER_ADDRESS", 1200),
+        "API_RATE_WINDOW": timedelta(minutes=1),
+        # How long an API Idempotency-Key and its answer are kept for retries.
+        "API_IDEMPOTENCY_TTL": timedelta(hours=_env_int("CASEWORK_API_IDEMPOTENCY_HOURS", 24)),
         **overrides,
     }

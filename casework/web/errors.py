@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from casework.errors import CaseworkError, TooManyRequests
+from casework.errors import CaseworkError
 
 API_PREFIX = "/api/v1"
 
@@ -79,8 +79,10 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CaseworkError)
     def domain_error(error: CaseworkError):
         headers = {}
-        if isinstance(error, TooManyRequests):
-            headers["Retry-After"] = str(error.retry_after)
+        # TooManyRequests, and a Conflict that will pass (an Idempotency-Key in progress).
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
         return refusal(error.status_code, str(error.title), error.message, code=error.code,
                        fields=error.field_messages(), headers=headers)
 
