@@ -7,7 +7,7 @@ import os
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from casework.config import build_config
 from casework.extensions import babel, csrf, db, login_manager, migrate
@@ -117,8 +117,17 @@ class DatabaseId(IntegerConverter):
         return number if number <= self.LARGEST else 0  # no record has id 0
 
 
+class CaseKey(BaseConverter):
+    """``<case_key:key>``: a case key as written anywhere (``RISK-2026-0042``, any case).
+    A path that cannot be a key is no case's page: ``/cases/export.csv`` is the export,
+    and PATCH on it is a method that path does not take (405), not a missing case."""
+
+    regex = r"[Rr][Ii][Ss][Kk]-[0-9]{4}-[0-9]{4,}"
+
+
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["case_key"] = CaseKey
     from casework.api.account import bp as tokens_bp
     from casework.api.docs import bp as api_docs_bp
     from casework.api.views import bp as api_bp

@@ -30,22 +30,22 @@ ACCESS = {
     ("POST", "/api/v1/signals/<int:signal_id>/duplicate"): (
         {"of_case": "{key}"}, (200, 200, 403, 403, 403)),
     ("GET", "/api/v1/cases"): (None, (200, 200, 200, 200, 200)),
-    ("GET", "/api/v1/cases/<key>"): (None, (200, 200, 200, 200, 200)),
-    ("PATCH", "/api/v1/cases/<key>"): ({"title": "New", "version": "{version}"},
+    ("GET", "/api/v1/cases/<case_key:key>"): (None, (200, 200, 200, 200, 200)),
+    ("PATCH", "/api/v1/cases/<case_key:key>"): ({"title": "New", "version": "{version}"},
                                        (200, 200, 200, 403, 403)),
-    ("POST", "/api/v1/cases/<key>/transitions"): ({"action": "start_mitigation"},
+    ("POST", "/api/v1/cases/<case_key:key>/transitions"): ({"action": "start_mitigation"},
                                                   (200, 200, 200, 403, 403)),
-    ("GET", "/api/v1/cases/<key>/actions"): (None, (200, 200, 200, 200, 200)),
-    ("POST", "/api/v1/cases/<key>/actions"): ({"title": "A", "team": "legal"},
+    ("GET", "/api/v1/cases/<case_key:key>/actions"): (None, (200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/cases/<case_key:key>/actions"): ({"title": "A", "team": "legal"},
                                               (201, 201, 201, 403, 403)),
     ("PATCH", "/api/v1/actions/<int:action_id>"): ({"status": "in_progress"},
                                                    (200, 200, 200, 403, 403)),
-    ("GET", "/api/v1/cases/<key>/comments"): (None, (200, 200, 200, 200, 200)),
-    ("POST", "/api/v1/cases/<key>/comments"): ({"body": "Hi"}, (201, 201, 201, 201, 403)),
-    ("GET", "/api/v1/cases/<key>/audit"): (None, (200, 200, 200, 200, 200)),
-    ("GET", "/api/v1/cases/<key>/summary.pdf"): (None, (200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/cases/<case_key:key>/comments"): (None, (200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/cases/<case_key:key>/comments"): ({"body": "Hi"}, (201, 201, 201, 201, 403)),
+    ("GET", "/api/v1/cases/<case_key:key>/audit"): (None, (200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/cases/<case_key:key>/summary.pdf"): (None, (200, 200, 200, 200, 200)),
     ("GET", "/api/v1/actions/<int:action_id>"): (None, (200, 200, 200, 200, 200)),
-    ("GET", "/api/v1/cases/<key>/comments/<int:comment_id>"): (None, (200,) * 5),
+    ("GET", "/api/v1/cases/<case_key:key>/comments/<int:comment_id>"): (None, (200,) * 5),
     ("GET", "/api/v1/me"): (None, (200, 200, 200, 200, 200)),
     ("GET", "/api/v1/owners"): (None, (200, 200, 200, 200, 200)),
     # The Lagebericht: leadership and managers, as on the dashboard.
@@ -97,7 +97,7 @@ def test_api_access(app, make, method, rule, role):
         db.session.commit()
         version = db.session.get(Case, case.id).version
         action_id, comment_id = action.id, comment.id
-    path = (rule.replace("<key>", case.key).replace("<int:signal_id>", str(signal_id))
+    path = (rule.replace("<case_key:key>", case.key).replace("<int:signal_id>", str(signal_id))
             .replace("<int:action_id>", str(action_id))
             .replace("<int:comment_id>", str(comment_id)))
     body, expected = ACCESS[(method, rule)]

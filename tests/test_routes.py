@@ -89,33 +89,33 @@ ACCESS: dict[str, dict[str, tuple]] = {
         "GET": (LOGIN, 200, 200, 200, 200, 200),
         "POST": (405, 405, 405, 405, 405, 405),
     },
-    "/cases/<key>": {
+    "/cases/<case_key:key>": {
         "GET": (LOGIN, 200, 200, 200, 200, 200),
         "POST": (405, 405, 405, 405, 405, 405),
     },
-    "/cases/<key>/edit": {
+    "/cases/<case_key:key>/edit": {
         "GET": (LOGIN, 200, 200, 200, 403, 403),
         "POST": (LOGIN, 422, 422, 422, 403, 403),
     },
-    "/cases/<key>/actions/new": {
+    "/cases/<case_key:key>/actions/new": {
         "GET": (LOGIN, 200, 200, 200, 403, 403),
         "POST": (LOGIN, 422, 422, 422, 403, 403),
     },
-    "/cases/<key>/actions/<int:action_id>/edit": {
+    "/cases/<case_key:key>/actions/<int:action_id>/edit": {
         "GET": (LOGIN, 200, 200, 200, 403, 403),
         "POST": (LOGIN, 422, 422, 422, 403, 403),
     },
-    "/cases/<key>/comments": {
+    "/cases/<case_key:key>/comments": {
         "GET": (405, 405, 405, 405, 405, 405),
         "POST": (LOGIN, 422, 422, 422, 422, 403),
     },
     # Here with start_mitigation on an assigned case; every step is in TRANSITION_ACCESS.
-    "/cases/<key>/do/<action>": {
+    "/cases/<case_key:key>/do/<action>": {
         "GET": (LOGIN, 200, 200, 200, 403, 403),
         "POST": (LOGIN, 302, 302, 302, 403, 403),
     },
     # Every reader of a case may take its PDF summary; tests/test_reports.py reads it.
-    "/cases/<key>/summary.pdf": {
+    "/cases/<case_key:key>/summary.pdf": {
         "GET": (LOGIN, 200, 200, 200, 200, 200),
         "POST": (405, 405, 405, 405, 405, 405),
     },
@@ -184,11 +184,11 @@ ACCESS: dict[str, dict[str, tuple]] = {
     "/api/v1/signals/<int:signal_id>/dismiss": {"GET": (405,) * 6, "POST": (401,) * 6},
     "/api/v1/signals/<int:signal_id>/duplicate": {"GET": (405,) * 6, "POST": (401,) * 6},
     "/api/v1/cases": {"GET": (401,) * 6, "POST": (405,) * 6},
-    "/api/v1/cases/<key>": {"GET": (401,) * 6, "POST": (405,) * 6},
-    "/api/v1/cases/<key>/transitions": {"GET": (405,) * 6, "POST": (401,) * 6},
-    "/api/v1/cases/<key>/actions": {"GET": (401,) * 6, "POST": (401,) * 6},
+    "/api/v1/cases/<case_key:key>": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/cases/<case_key:key>/transitions": {"GET": (405,) * 6, "POST": (401,) * 6},
+    "/api/v1/cases/<case_key:key>/actions": {"GET": (401,) * 6, "POST": (401,) * 6},
     "/api/v1/actions/<int:action_id>": {"GET": (401,) * 6, "POST": (405,) * 6},
-    "/api/v1/cases/<key>/comments/<int:comment_id>": {"GET": (401,) * 6,
+    "/api/v1/cases/<case_key:key>/comments/<int:comment_id>": {"GET": (401,) * 6,
                                                        "POST": (405,) * 6},
     "/api/v1/me": {"GET": (401,) * 6, "POST": (405,) * 6},
     "/api/v1/owners": {"GET": (401,) * 6, "POST": (405,) * 6},
@@ -198,9 +198,9 @@ ACCESS: dict[str, dict[str, tuple]] = {
     "/api/v1/cases/export.xlsx": {"GET": (401,) * 6, "POST": (405,) * 6},
     "/api/v1/signals/export.csv": {"GET": (401,) * 6, "POST": (405,) * 6},
     "/api/v1/signals/export.xlsx": {"GET": (401,) * 6, "POST": (405,) * 6},
-    "/api/v1/cases/<key>/comments": {"GET": (401,) * 6, "POST": (401,) * 6},
-    "/api/v1/cases/<key>/audit": {"GET": (401,) * 6, "POST": (405,) * 6},
-    "/api/v1/cases/<key>/summary.pdf": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/cases/<case_key:key>/comments": {"GET": (401,) * 6, "POST": (401,) * 6},
+    "/api/v1/cases/<case_key:key>/audit": {"GET": (401,) * 6, "POST": (405,) * 6},
+    "/api/v1/cases/<case_key:key>/summary.pdf": {"GET": (401,) * 6, "POST": (405,) * 6},
 }
 
 METHODS = ("GET", "POST")

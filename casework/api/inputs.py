@@ -55,7 +55,11 @@ def json_body(schema: dict[str, str], *, required: tuple[str, ...] = ()) -> dict
     for name in required:
         if data.get(name) in (None, ""):
             problems.setdefault(name, []).append(_("This field is required."))
-    for name, value in data.items():
+    for name, value in list(data.items()):
+        # JSON does not tell 3 from 3.0: an integral number is an integer.
+        if schema.get(name) == INTEGER and isinstance(value, float) and value.is_integer() \
+                and abs(value) < 2**31:
+            data[name] = value = int(value)
         kind = schema.get(name)
         if kind is None or name in problems:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from casework.api.contract import describe as describe_contract
 from casework.vocabulary import (
     ActionStatus,
     ActionTeam,
@@ -36,6 +37,27 @@ TIME = {"type": "string", "format": "date-time"}
 NTIME = {"type": ["string", "null"], "format": "date-time"}
 RATING = {"type": "integer", "minimum": 1, "maximum": 5}
 NRATING = {"type": ["integer", "null"], "minimum": 1, "maximum": 5}
+# What the server checks of free text: no NUL character (nothing can store one), at most
+# ``maximum`` characters; required text has a character that is not a space (it is stripped).
+NO_NUL = "^[^\\u0000]*$"
+SOME_TEXT = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$"
+
+
+def text(maximum: int, *, required: bool = False, nullable: bool = False) -> dict:
+    """A free-text field as the server checks it (``validation.clean_text``)."""
+    schema = {"type": ["string", "null"] if nullable else "string", "maxLength": maximum,
+              "pattern": SOME_TEXT if required else NO_NUL}
+    if required:
+        schema["minLength"] = 1
+    return schema
+
+
+KEY_PATTERN = "^[Rr][Ii][Ss][Kk]-[0-9]{4}-[0-9]{4,}$"
+URL = {"anyOf": [
+    {"type": "string", "maxLength": 2000,
+     "pattern": "^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^\\u0000]*$"},
+    {"type": "string", "maxLength": 0}, {"type": "null"}],
+    "description": "A link starting with http:// or https://"}
 
 
 def _obj(properties: dict, required: list[str] | None = None, *, closed: bool = True) -> dict:
@@ -88,9 +110,13 @@ ETAG = {"ETag": {"description": "The case's version, for If-Match", "schema": ST
 
 def _op(operation_id: str, summary: str, who: str, ok: dict, *errors: int,
         body: dict | None = None, params: list | None = None, ok_code: str = "200",
-        tag: str = "cases", also: dict | None = None, headers: dict | None = None) -> dict:
-    """One operation: who may call it, its answer and every refusal it can give."""
+        tag: str = "cases", also: dict | None = None, headers: dict | None = None,
+        links: dict | None = None) -> dict:
+    """One operation: who may call it, its answer and every refusal it can give; ``links``
+    say which operations take what the answer names (OpenAPI links)."""
     answer = {"description": "Created" if ok_code == "201" else "OK", **_json(ok)}
+    if links:
+        answer["links"] = links
     if ok_code == "201" or headers:
         answer["headers"] = {**(LOCATION if ok_code == "201" else {}), **(headers or {})}
     op = {"operationId": operation_id, "summary": summary, "tags": [tag],
@@ -103,6 +129,11 @@ def _op(operation_id: str, summary: str, who: str, ok: dict, *errors: int,
     return op
 
 
+def _filter(enum_cls) -> dict:
+    """A list filter from the query string: a canonical value, or empty for any."""
+    return {"type": "string", "enum": [*(m.value for m in enum_cls), ""]}
+
+
 def _query(name: str, schema: dict, description: str = "") -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema,
             "description": description}
@@ -111,7 +142,7 @@ def _query(name: str, schema: dict, description: str = "") -> dict:
 PATH_ID = {"name": "signal_id", "in": "path", "required": True,
            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 PATH_KEY = {"name": "key", "in": "path", "required": True,
-            "schema": {"type": "string", "pattern": "^RISK-[0-9]{4}-[0-9]{4,}$"}}
+            "schema": {"type": "string", "pattern": KEY_PATTERN}}
 PATH_ACTION = {"name": "action_id", "in": "path", "required": True,
                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
@@ -120,7 +151,7 @@ PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}
 
 VERSION = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
            "description": "The case's version as last read"}
-TEXT_NEEDED = {"type": "string", "minLength": 1, "maxLength": 20000, "pattern": "\\S",
+TEXT_NEEDED = {**text(20000, required=True),
                "description": "Required: at least one character that is not a space"}
 STEP_INPUTS = {
     "owner": {"type": "string", "format": "email", "maxLength": 254,
@@ -144,7 +175,7 @@ def transition_schemas() -> dict:
         for name in step.input_names:
             if name == "note":
                 properties[name] = (TEXT_NEEDED if name in step.required_inputs
-                                    else {"type": ["string", "null"], "maxLength": 20000})
+                                    else text(20000, nullable=True))
             else:
                 properties[name] = STEP_INPUTS[name]
         properties["version"] = VERSION
@@ -161,30 +192,32 @@ def schemas() -> dict:
     user = _obj({"email": STR, "name": STR, "role": _enum(Role)}, closed=False)
     nuser = {"anyOf": [_ref("User"), {"type": "null"}]}
     signal_fields = {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
-        "description": {"type": ["string", "null"], "maxLength": 20000},
+        "title": text(200, required=True),
+        "description": text(20000, nullable=True),
         "source": _enum(SignalSource), "market": _enum(Market),
         "surface": _enum(Surface, nullable=True), "category": _enum(Category),
-        "url": {"type": ["string", "null"], "maxLength": 2000, "format": "uri"},
-        "observed_at": NTIME,
-        "external_ref": {"type": ["string", "null"], "maxLength": 200},
+        "url": URL,
+        "observed_at": {"anyOf": [TIME, {"type": "string", "maxLength": 0}, {"type": "null"}],
+                        "description": "When it was observed (not in the future)"},
+        "external_ref": text(200, nullable=True),
     }
     case_fields = {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
-        "summary": {"type": ["string", "null"], "maxLength": 20000},
+        "title": text(200, required=True),
+        "summary": text(20000, nullable=True),
         "category": _enum(Category),
         "markets": {"type": "array", "items": _enum(Market), "minItems": 1},
         "surfaces": {"type": ["array", "null"], "items": _enum(Surface)},
         "likelihood": RATING, "impact": RATING,
     }
     action_fields = {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        "title": text(200, required=True),
         "team": _enum(ActionTeam),
-        "owner": {"type": ["string", "null"], "maxLength": 120,
+        "owner": {**text(120, nullable=True),
                   "description": "A Casework user's e-mail, or a partner's name"},
-        "due": {"type": ["string", "null"], "format": "date"},
+        "due": {"anyOf": [{"type": "string", "format": "date"},
+                          {"type": "string", "maxLength": 0}, {"type": "null"}]},
         "status": _enum(ActionStatus),
-        "outcome": {"type": ["string", "null"], "maxLength": 20000},
+        "outcome": text(20000, nullable=True),
     }
     duplicate = _obj({"type": {"type": "string", "enum": ["signal", "case"]},
                       "id": {"type": "integer"}, "key": STR, "title": STR,
@@ -246,19 +279,21 @@ def schemas() -> dict:
         "CaseFields": _obj(case_fields),
         "CaseCreate": _obj(case_fields, ["title", "category", "markets", "likelihood",
                                          "impact"]),
-        "Qualify": {"oneOf": [_obj({"case": STR}, ["case"]), _ref("CaseCreate")]},
-        "CaseUpdate": _obj({**case_fields, "assessment": {"type": "string",
-                                                         "maxLength": 20000},
-                            "restricted": {"type": "boolean"}, "version": VERSION}),
+        "Qualify": {"oneOf": [_obj({"case": {"type": "string", "pattern": KEY_PATTERN}},
+                                   ["case"]), _ref("CaseCreate")]},
+        "CaseUpdate": _obj({**case_fields, "assessment": text(20000, nullable=True),
+                            "restricted": {"type": "boolean"}, "version": VERSION},
+                           ["version"]),
         **transition_schemas(),
         "MitigationActionCreate": _obj(action_fields, ["title", "team"]),
         "MitigationActionUpdate": _obj(action_fields),
         "MitigationAction": action, "Comment": comment, "Review": review,
-        "CommentCreate": _obj({"body": {"type": "string", "minLength": 1,
-                                        "maxLength": 20000}}, ["body"]),
-        "Dismiss": _obj({"reason": {"type": "string", "minLength": 1}}, ["reason"]),
-        "Duplicate": {"oneOf": [_obj({"of_signal": {"type": "integer"}}, ["of_signal"]),
-                                _obj({"of_case": STR}, ["of_case"])]},
+        "CommentCreate": _obj({"body": text(20000, required=True)}, ["body"]),
+        "Dismiss": _obj({"reason": text(20000, required=True)}, ["reason"]),
+        "Duplicate": {"oneOf": [
+            _obj({"of_signal": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+                 ["of_signal"]),
+            _obj({"of_case": {"type": "string", "pattern": KEY_PATTERN}}, ["of_case"])]},
         "CaseSummary": case_summary, "Case": case, "AuditEvent": event,
         "SignalPage": _page("Signal"), "CasePage": _page("CaseSummary"),
         "AuditPage": _page("AuditEvent"),
@@ -268,6 +303,60 @@ def schemas() -> dict:
             closed=False)}, ["email", "name", "role", "token"], closed=False),
         "UserList": _obj({"items": {"type": "array", "items": _ref("User")}}, ["items"],
                          closed=False),
+        **dashboard_schemas(),
+    }
+
+
+def dashboard_schemas() -> dict:
+    """The dashboard's figures: every count with ``list``, the API list of what it counts
+    (the list's ``total`` is the count)."""
+    day = {"type": "string", "format": "date"}
+    count = {"type": "integer", "minimum": 0}
+    days = {"type": ["number", "null"], "minimum": 0,
+            "description": "Median in days, one decimal; null when there is nothing to measure"}
+    link = {"type": "string", "description": "The API list of what the number counts"}
+
+    def counted(properties: dict) -> dict:
+        return _obj({**properties, "count": count, "list": link},
+                    [*properties, "count", "list"], closed=False)
+
+    def many(schema: dict) -> dict:
+        return {"type": "array", "items": schema}
+
+    cases = many(_ref("CaseSummary"))
+    figures = {
+        "period": _obj({"from": day, "to": day, "market": _enum(Market, nullable=True),
+                        "days": count}, ["from", "to", "market", "days"], closed=False),
+        "previous_period": _obj({"from": day, "to": day}, ["from", "to"], closed=False),
+        "today": day,
+        "signals_in": _ref("DashboardFlow"), "cases_opened": _ref("DashboardFlow"),
+        "cases_closed": _ref("DashboardFlow"),
+        "median_days_to_assign": _ref("DashboardMedian"),
+        "median_days_to_close": _ref("DashboardMedian"),
+        "overdue_actions": counted({"cases": {**count, "description": "In how many cases "
+                                              "(the list's total)"}}),
+        "open_cases": counted({"by_band": many(counted({"band": _enum(Band)}))}),
+        "signals_by_day": many(counted({"source": _enum(SignalSource),
+                                        "days": many(counted({"day": day}))})),
+        "open_by_category_market": many(counted({"category": _enum(Category),
+                                                 "market": _enum(Market)})),
+        "open_by_surface": many(counted({"surface": _enum(Surface)})),
+        "emerging_categories": many(counted({
+            "category": _enum(Category),
+            "average": {"type": "number", "minimum": 0,
+                        "description": "Signals per period in the four periods before"}})),
+        "top_open_risks": _obj({"items": cases, "list": link}, ["items", "list"],
+                               closed=False),
+        "closed_cases": counted({"items": {**cases, "description": "The latest 50"}}),
+        "links": _obj({"self": STR, "report": STR, "html": STR},
+                      ["self", "report", "html"], closed=False),
+    }
+    return {
+        "DashboardFlow": counted({"previous": {**count, "description": "In the previous "
+                                               "period of the same length"}}),
+        "DashboardMedian": _obj({"days": days, "previous": days, "list": link},
+                                ["days", "previous", "list"], closed=False),
+        "Dashboard": _obj(figures, list(figures), closed=False),
     }
 
 
@@ -278,6 +367,11 @@ CHANGERS = "admins, program managers and the case's owner; while the case is ope
 REPORT_READERS = "admins, program managers and leadership"
 PATH_COMMENT = {"name": "comment_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+# A day a filter, the dashboard or a report may name: 1900-01-01 to 2999-12-31
+# (casework.localtime), or empty.
+DAY = {"anyOf": [{"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-"},
+                 {"type": "string", "maxLength": 0}],
+       "description": "A day from 1900-01-01 to 2999-12-31, or empty"}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": STR,
             "description": "The version you read (the case's ETag); another answers 412"}
 PDF = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
@@ -288,6 +382,42 @@ def _pdf_op(operation_id: str, summary: str, who: str, params: list, *errors: in
             "description": f"**Who:** {who}.", "parameters": params,
             "responses": {"200": {"description": "The PDF", "content": PDF},
                           **_errors(401, *errors)}}
+
+
+CSV = {"text/csv": {"schema": {"type": "string"}}}
+XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+    "schema": {"type": "string", "format": "binary"}}}
+# (extension, what it is, media type, how it is written)
+EXPORT_FORMS = (
+    ("csv", "CSV", CSV, "UTF-8 with a BOM, `;` between fields, CRLF line ends (as German "
+                        "Excel reads them); times in UTC."),
+    ("xlsx", "an Excel workbook", XLSX, "Numbers as numbers, times as dates in UTC."),
+)
+EXPORTED_LISTS = {  # list path -> (operation name, what the file holds, tag)
+    "/cases": ("Cases", "The case queue under the filters of `GET /cases`", "cases"),
+    "/signals": ("Signals", "The signals under the filters of `GET /signals` (no status: "
+                 "every status; the columns read back through the import)", "signals"),
+}
+
+
+def export_paths(paths: dict) -> dict:
+    """``<list>/export.csv`` and ``.xlsx`` for the queue and the inbox, taking the filters
+    their lists take (not the paging); every export is audited."""
+    exports = {}
+    for path, (name, what, tag) in EXPORTED_LISTS.items():
+        filters = [p for p in paths[path]["get"]["parameters"] if p not in PAGING]
+        for form, kind, content, written in EXPORT_FORMS:
+            exports[f"{path}/export.{form}"] = {"get": {
+                "operationId": f"export{name}{form.title()}",
+                "summary": f"{what}, as {kind} (as the page exports it)", "tags": [tag],
+                "description": f"**Who:** {EVERYONE}; the file holds only what the caller "
+                               f"may see. {written} Cells that Excel would run as "
+                               "formulas are neutralised. Each export is recorded in the "
+                               "audit trail.",
+                "parameters": filters,
+                "responses": {"200": {"description": "The file, as an attachment",
+                                      "content": content}, **_errors(401, 422)}}}
+    return exports
 
 
 def workflow_text() -> str:
@@ -313,6 +443,24 @@ DESCRIPTION = (
     "and previous page.\n\n## The case workflow\n\n")
 
 
+def _links(parameter: str, expression: str, *operation_ids: str) -> dict:
+    """Links from an answer to the operations that take ``parameter`` from it."""
+    return {operation_id: {"operationId": operation_id, "parameters": {parameter: expression}}
+            for operation_id in operation_ids}
+
+
+SIGNAL_LINKS = _links("signal_id", "$response.body#/id", "getSignal", "qualifySignal",
+                      "dismissSignal", "markDuplicate")
+CASE_LINKS = _links("key", "$response.body#/key", "getCase", "transitionCase", "listActions",
+                    "addAction", "listComments", "addComment", "listCaseAudit",
+                    "getCaseSummaryPdf")
+# A change needs the version just read.
+CASE_LINKS["updateCase"] = {"operationId": "updateCase",
+                            "parameters": {"key": "$response.body#/key"},
+                            "requestBody": {"version": "$response.body#/version"}}
+ACTION_LINKS = _links("action_id", "$response.body#/id", "getAction", "updateAction")
+
+
 def document() -> dict:
     sig = "signals"
     paths = {
@@ -323,15 +471,18 @@ def document() -> dict:
         "/signals": {
             "get": _op("listSignals", "List signals, newest first", EVERYONE,
                        _ref("SignalPage"), 422, tag=sig,
-                       params=[_query("status", _enum(SignalStatus)),
-                               _query("source", _enum(SignalSource)),
-                               _query("market", _enum(Market)),
-                               _query("category", _enum(Category)),
-                               _query("q", STR, "Text in the title or external reference"),
+                       params=[_query("status", _filter(SignalStatus)),
+                               _query("source", _filter(SignalSource)),
+                               _query("market", _filter(Market)),
+                               _query("category", _filter(Category)),
+                               _query("q", {"type": "string", "pattern": NO_NUL},
+                                      "Text in the title or external reference"),
+                               _query("from", DAY, "Received on this day or later"),
+                               _query("to", DAY, "Received on this day or earlier"),
                                *PAGING]),
             "post": _op("createSignal", "File a signal", CASEWORKERS, _ref("Signal"), 400,
                         403, 409, 413, 415, 422, body=_ref("SignalCreate"), ok_code="201",
-                        tag=sig, also={"200": {
+                        tag=sig, links=SIGNAL_LINKS, also={"200": {
                             "description": "The same source and external_ref were filed "
                                            "before: the existing signal, nothing created",
                             **_json(_ref("Signal"))}}),
@@ -358,12 +509,13 @@ def document() -> dict:
         }},
         "/signals/{signal_id}": {"get": _op("getSignal", "One signal, with possible "
                                             "duplicates", EVERYONE, _ref("Signal"), 404,
-                                            params=[PATH_ID], tag=sig)},
+                                            params=[PATH_ID], tag=sig,
+                                            links=SIGNAL_LINKS)},
         "/signals/{signal_id}/qualify": {"post": _op(
             "qualifySignal", "Qualify into a new case (201) or attach to an existing, open "
             "one named by `case` (200)", f"{MANAGERS}; while the signal is new", _ref("Case"),
             400, 403, 404, 409, 415, 422, body=_ref("Qualify"), params=[PATH_ID], tag=sig,
-            ok_code="201", headers=ETAG, also={"200": {
+            ok_code="201", headers=ETAG, links=CASE_LINKS, also={"200": {
                 "description": "Attached to the existing case", **_json(_ref("Case"))}})},
         "/signals/{signal_id}/dismiss": {"post": _op(
             "dismissSignal", "Dismiss with a reason", f"{MANAGERS}; while the signal is new",
@@ -375,19 +527,29 @@ def document() -> dict:
             415, 422, body=_ref("Duplicate"), params=[PATH_ID], tag=sig)},
         "/cases": {"get": _op("listCases", "The case queue", EVERYONE, _ref("CasePage"),
                               422, params=[
-            _query("state", _enum(CaseState)), _query("market", _enum(Market)),
-            _query("surface", _enum(Surface)),
-            _query("category", _enum(Category)), _query("band", _enum(Band)),
-            _query("owner", {"type": "string", "anyOf": [
-                {"format": "email"}, {"enum": ["me", "none"]}]},
-                   "An owner's e-mail address, 'me' or 'none'"),
-            _query("q", STR, "Text in the key or title"),
+            _query("state", {"type": "string", "enum": [*(s.value for s in CaseState),
+                                                        "open", ""]},
+                   "One state, or 'open' for every open state (empty: any)"),
+            _query("market", _filter(Market)),
+            _query("surface", _filter(Surface)),
+            _query("category", _filter(Category)), _query("band", _filter(Band)),
+            _query("owner", {"anyOf": [{"type": "string", "format": "email"},
+                                       {"type": "string", "enum": ["me", "none", ""]}]},
+                   "An owner's e-mail address, 'me' or 'none' (empty: anyone)"),
+            _query("q", {"type": "string", "pattern": NO_NUL}, "Text in the key or title"),
             _query("sort", {"type": "string", "enum": ["severity", "updated", "created"]}),
+            _query("opened_from", DAY, "Opened on this local day or later"),
+            _query("opened_to", DAY, "Opened on this local day or earlier"),
+            _query("closed_from", DAY, "Closed on this day or later (closed only)"),
+            _query("closed_to", DAY, "Closed on this day or earlier (closed only)"),
+            _query("overdue", {"type": "string", "enum": ["1", "0", "true", "false", ""]},
+                   "1: only cases with a planned or running mitigation action past its due "
+                   "day"),
             *PAGING])},
         "/cases/{key}": {
             "get": _op("getCase", "Everything on a case, with its version (also the ETag)",
                        EVERYONE + " who may see the case", _ref("Case"), 404,
-                       params=[PATH_KEY], headers=ETAG),
+                       params=[PATH_KEY], headers=ETAG, links=CASE_LINKS),
             "patch": _op("updateCase", "Change a case's fields; send the version you read "
                          "(`version` in the body, or If-Match)", CHANGERS +
                          "; restricting: admins and program managers", _ref("Case"), 400,
@@ -406,7 +568,7 @@ def document() -> dict:
             "post": _op("addAction", "Plan a mitigation action", CHANGERS,
                         _ref("MitigationAction"), 400, 403, 404, 409, 415, 422,
                         body=_ref("MitigationActionCreate"), params=[PATH_KEY],
-                        ok_code="201"),
+                        ok_code="201", links=ACTION_LINKS),
         },
         "/actions/{action_id}": {
             "get": _op("getAction", "One mitigation action", EVERYONE +
@@ -422,7 +584,10 @@ def document() -> dict:
                        params=[PATH_KEY, *PAGING]),
             "post": _op("addComment", "Comment on a case", CASEWORKERS + " who may see the "
                         "case", _ref("Comment"), 400, 403, 404, 415, 422,
-                        body=_ref("CommentCreate"), params=[PATH_KEY], ok_code="201"),
+                        body=_ref("CommentCreate"), params=[PATH_KEY], ok_code="201",
+                        links={"getComment": {"operationId": "getComment", "parameters": {
+                            "key": "$request.path.key",
+                            "comment_id": "$response.body#/id"}}}),
         },
         "/cases/{key}/comments/{comment_id}": {"get": _op(
             "getComment", "One comment on a case", EVERYONE + " who may see the case",
@@ -431,19 +596,29 @@ def document() -> dict:
             "getCaseSummaryPdf", "The case summary as a PDF (partner: no comments, "
             "e-mails or links)", EVERYONE + " who may see the case",
             [PATH_KEY, _query("audience", {"type": "string",
-                                           "enum": ["internal", "partner"]})], 403, 404, 422)},
+                                           "enum": ["internal", "partner", ""]},
+                              "Who the PDF is for (empty: internal)")], 403, 404, 422)},
         "/landscape.pdf": {"get": _pdf_op(
             "getLandscapePdf", "The risk landscape report (Lagebericht) for a period and "
             "market, as on the dashboard", REPORT_READERS,
-            [_query("from", {"type": "string", "format": "date"}),
-             _query("to", {"type": "string", "format": "date"}),
-             _query("market", _enum(Market))], 403, 422)},
+            [_query("from", DAY, "The first day (empty: a week before `to`)"),
+             _query("to", DAY, "The last day (empty: today)"),
+             _query("market", _filter(Market))], 403, 422)},
+        "/dashboard": {"get": _op(
+            "getDashboard", "Every figure of the dashboard for a period and market, as the "
+            "caller may see them; each count links (`list`) to the API list of what it "
+            "counts", REPORT_READERS, _ref("Dashboard"), 403, 422, tag="reports", params=[
+                _query("from", DAY, "The first day (empty: a week before `to`); "
+                       "a period is at most 400 days"),
+                _query("to", DAY, "The last day (empty: today)"),
+                _query("market", _filter(Market), "One market (empty: all of DACH)")])},
         "/cases/{key}/audit": {"get": _op("listCaseAudit", "The case's audit trail, oldest "
                                           "first", EVERYONE + " who may see the case",
                                           _ref("AuditPage"), 404, 422,
                                           params=[PATH_KEY, *PAGING])},
     }
-    return {
+    paths.update(export_paths(paths))
+    return describe_contract({
         "openapi": "3.1.0",
         "info": {"title": "Casework API", "version": "1",
                  "description": DESCRIPTION + workflow_text()},
@@ -454,4 +629,4 @@ def document() -> dict:
             "schemas": schemas(),
         },
         "paths": paths,
-    }
+    })

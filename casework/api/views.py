@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from casework import pagination, permissions
 from casework.api import serializers as out
+from casework.api.filters import case_filters, signal_filters
 from casework.api.inputs import (
     BOOLEAN,
     INTEGER,
@@ -23,13 +24,11 @@ from casework.api.inputs import (
     json_body,
     parse_date,
     parse_datetime,
-    query_choice,
 )
 from casework.api.tokens import user_for_secret
 from casework.cases import operations as cases
 from casework.cases.inputs import transition_input
 from casework.cases.loaders import case_reference, load_action, load_case
-from casework.cases.queries import CaseFilters
 from casework.errors import (
     NotFound,
     PermissionDenied,
@@ -46,18 +45,7 @@ from casework.signals import importing
 from casework.signals import operations as signals
 from casework.signals.duplicates import possible_duplicates
 from casework.signals.loaders import duplicate_target, load_signal
-from casework.signals.queries import SignalFilters
-from casework.users.operations import find_user
-from casework.vocabulary import (
-    Band,
-    CaseState,
-    Category,
-    Market,
-    SignalSource,
-    SignalStatus,
-    Surface,
-    TransitionAction,
-)
+from casework.vocabulary import SignalSource, TransitionAction
 from casework.web.edge import actor, refuse_nul_characters, require, unit_of_work
 from casework.workflow import INPUT_NAMES, check_allowed
 
@@ -207,13 +195,7 @@ def create_signal():
 
 @bp.get("/signals")
 def list_signals():
-    filters = SignalFilters(
-        status=query_choice("status", SignalStatus),
-        source=query_choice("source", SignalSource),
-        market=query_choice("market", Market),
-        category=query_choice("category", Category),
-        q=request.args.get("q", "").strip()[:200],
-    )
+    filters = signal_filters()
     return page_of(filters.select(actor()), out.signal_json, partial(filters.count, actor()))
 
 
@@ -288,40 +270,19 @@ def mark_duplicate(signal_id: int):
 
 # --- cases ---------------------------------------------------------------------------------
 
-SORTS = ("severity", "updated", "created")
-
-
 @bp.get("/cases")
 def list_cases():
-    owner = request.args.get("owner", "").strip()
-    if owner == "me":
-        owner = "mine"
-    elif owner and owner != "none":
-        user = find_user(owner)
-        if user is None:
-            raise invalid_fields({"owner": _("Give an e-mail address, 'me' or 'none'.")},
-                                 _("Some query parameters are not valid."))
-        owner = str(user.id)
-    sort = request.args.get("sort", "severity")
-    if sort not in SORTS:
-        raise invalid_fields({"sort": _("Use one of: severity, updated, created.")},
-                             _("Some query parameters are not valid."))
-    filters = CaseFilters(
-        state=query_choice("state", CaseState), market=query_choice("market", Market),
-        surface=query_choice("surface", Surface),
-        category=query_choice("category", Category), band=query_choice("band", Band),
-        owner=owner, q=request.args.get("q", "").strip()[:200], sort=sort,
-    )
+    filters = case_filters()
     return page_of(filters.select(actor()), out.case_summary_json,
                    partial(filters.count, actor()))
 
 
-@bp.get("/cases/<key>")
+@bp.get("/cases/<case_key:key>")
 def get_case(key: str):
     return case_answer(load_case(actor(), key))
 
 
-@bp.patch("/cases/<key>")
+@bp.patch("/cases/<case_key:key>")
 def update_case(key: str):
     case = load_case(actor(), key)
     cases.ensure_may_change(actor(), case)
@@ -338,7 +299,7 @@ TRANSITION_FIELDS = {"action": STRING, "owner": STRING, "note": STRING, "resolut
                      "version": INTEGER}
 
 
-@bp.post("/cases/<key>/transitions")
+@bp.post("/cases/<case_key:key>/transitions")
 def transition_case(key: str):
     """One step of the workflow; the step decides which other fields it takes."""
     case = load_case(actor(), key)
@@ -372,7 +333,7 @@ def _action_fields(data: dict) -> dict:
     return fields
 
 
-@bp.get("/cases/<key>/actions")
+@bp.get("/cases/<case_key:key>/actions")
 def list_actions(key: str):
     case = load_case(actor(), key)
     query = (sa.select(MitigationAction).where(MitigationAction.case_id == case.id)
@@ -380,7 +341,7 @@ def list_actions(key: str):
     return page_of(query, out.action_json)
 
 
-@bp.post("/cases/<key>/actions")
+@bp.post("/cases/<case_key:key>/actions")
 def add_action(key: str):
     case = load_case(actor(), key)
     cases.ensure_may_change(actor(), case)
@@ -405,14 +366,14 @@ def update_action(action_id: int):
     return jsonify(out.action_json(action))
 
 
-@bp.get("/cases/<key>/comments")
+@bp.get("/cases/<case_key:key>/comments")
 def list_comments(key: str):
     case = load_case(actor(), key)
     query = sa.select(Comment).where(Comment.case_id == case.id).order_by(Comment.id)
     return page_of(query, out.comment_json)
 
 
-@bp.post("/cases/<key>/comments")
+@bp.post("/cases/<case_key:key>/comments")
 def add_comment(key: str):
     case = load_case(actor(), key)
     require(permissions.can_comment(actor(), case), _("Your role does not comment on cases."))
@@ -423,7 +384,7 @@ def add_comment(key: str):
                    url_for("api.get_comment", key=case.key, comment_id=comment.id))
 
 
-@bp.get("/cases/<key>/comments/<int:comment_id>")
+@bp.get("/cases/<case_key:key>/comments/<int:comment_id>")
 def get_comment(key: str, comment_id: int):
     case = load_case(actor(), key)
     comment = db.session.get(Comment, comment_id)
@@ -432,14 +393,14 @@ def get_comment(key: str, comment_id: int):
     return jsonify(out.comment_json(comment))
 
 
-@bp.get("/cases/<key>/audit")
+@bp.get("/cases/<case_key:key>/audit")
 def case_audit(key: str):
     case = load_case(actor(), key)
     query = sa.select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
     return page_of(query, out.audit_json)
 
 
-@bp.get("/cases/<key>/summary.pdf")
+@bp.get("/cases/<case_key:key>/summary.pdf")
 def case_summary_pdf(key: str):
     """The case summary PDF, as on the case page (audience internal or partner)."""
     return downloads.summary_download(actor(), load_case(actor(), key),
@@ -458,3 +419,10 @@ def openapi():
 
     return jsonify(document())
 
+
+from casework.api import reports  # noqa: E402, F401 (its routes are on this blueprint)
+
+# Rate limits and Idempotency-Key: hooks before and after authenticate (casework/api/contract.py).
+from casework.api.contract import register as register_contract  # noqa: E402
+
+register_contract(bp)

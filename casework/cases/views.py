@@ -79,12 +79,12 @@ def _render_case(case: Case, status: int = 200, comment_form: CommentForm | None
     ), status
 
 
-@bp.get("/<key>")
+@bp.get("/<case_key:key>")
 def detail(key: str):
     return _render_case(load_case(actor(), key))
 
 
-@bp.route("/<key>/edit", methods=["GET", "POST"])
+@bp.route("/<case_key:key>/edit", methods=["GET", "POST"])
 def edit(key: str):
     case = load_case(actor(), key)
     operations.ensure_may_change(actor(), case)
@@ -127,7 +127,7 @@ def _version(form) -> int | None:
     return -1 if number is None else number
 
 
-@bp.route("/<key>/do/<action>", methods=["GET", "POST"])
+@bp.route("/<case_key:key>/do/<action>", methods=["GET", "POST"])
 def transition(key: str, action: str):
     """One step of the workflow; the page shows the form the step needs."""
     case = load_case(actor(), key)
@@ -154,7 +154,7 @@ def transition(key: str, action: str):
                            step=step, possible=True), outcome.status
 
 
-@bp.route("/<key>/actions/new", methods=["GET", "POST"])
+@bp.route("/<case_key:key>/actions/new", methods=["GET", "POST"])
 def new_action(key: str):
     case = load_case(actor(), key)
     operations.ensure_may_change(actor(), case)
@@ -169,7 +169,7 @@ def new_action(key: str):
                            action=None), outcome.status
 
 
-@bp.route("/<key>/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@bp.route("/<case_key:key>/actions/<int:action_id>/edit", methods=["GET", "POST"])
 def edit_action(key: str, action_id: int):
     case = load_case(actor(), key)
     action = load_action(actor(), action_id, case)
@@ -188,7 +188,7 @@ def edit_action(key: str, action_id: int):
                            action=action), outcome.status
 
 
-@bp.post("/<key>/comments")
+@bp.post("/<case_key:key>/comments")
 def comment(key: str):
     case = load_case(actor(), key)
     require(permissions.can_comment(actor(), case))

@@ -24,7 +24,7 @@ bp.add_app_template_global(formatting.page_counter, "page_counter")
 bp.add_app_template_global(formatting.change, "change")
 
 
-@bp.get("/cases/<key>/summary.pdf")
+@bp.get("/cases/<case_key:key>/summary.pdf")
 def case_summary(key: str):
     """A case's summary as a PDF, for the internal team or for partners."""
     return downloads.summary_download(actor(), load_case(actor(), key),
