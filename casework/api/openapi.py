@@ -458,7 +458,18 @@ CASE_LINKS = _links("key", "$response.body#/key", "getCase", "transitionCase", "
 CASE_LINKS["updateCase"] = {"operationId": "updateCase",
                             "parameters": {"key": "$response.body#/key"},
                             "requestBody": {"version": "$response.body#/version"}}
+# The workflow's next steps where they need nothing the answer cannot say: from a new
+# case, dismissing it; from a case being worked on, starting mitigation.
+CASE_LINKS["dismissCase"] = {
+    "operationId": "transitionCase", "parameters": {"key": "$response.body#/key"},
+    "requestBody": {"action": "dismiss", "note": "Not a risk after all",
+                    "version": "$response.body#/version"}}
+CASE_LINKS["startMitigation"] = {
+    "operationId": "transitionCase", "parameters": {"key": "$response.body#/key"},
+    "requestBody": {"action": "start_mitigation", "version": "$response.body#/version"}}
 ACTION_LINKS = _links("action_id", "$response.body#/id", "getAction", "updateAction")
+CSV_EXAMPLE = ("title;source;market;category;external_ref\n"
+               "Raid wave on Live in Vienna;social_media;AT;hate_speech;sm-2026-0001\n")
 
 
 def document() -> dict:
@@ -493,12 +504,15 @@ def document() -> dict:
                        "German or English headers and values); dry_run=1 writes nothing",
             "description": f"**Who:** {MANAGERS}.",
             "tags": [sig],
-            "parameters": [_query("dry_run", {"type": "string", "enum": ["0", "1"]},
-                                  "1 to check every row and write nothing")],
+            "parameters": [_query("dry_run", {"type": "string",
+                                              "enum": ["1", "true", "0", "false", ""]},
+                                  "1 or true to check every row and write nothing")],
             "requestBody": {"required": True, "content": {
+                # Other form fields are ignored.
                 "multipart/form-data": {"schema": _obj(
-                    {"file": {"type": "string", "format": "binary"}}, ["file"])},
-                "text/csv": {"schema": {"type": "string"}},
+                    {"file": {"type": "string", "format": "binary"}}, ["file"], closed=False),
+                    "example": {"file": CSV_EXAMPLE}},
+                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
             }},
             "responses": {
                 "200": {"description": "Dry run: what would happen",

@@ -199,6 +199,10 @@ def list_signals():
     return page_of(filters.select(actor()), out.signal_json, partial(filters.count, actor()))
 
 
+# What ``dry_run`` may say (empty or absent: a real import).
+DRY_RUN = {"1": True, "true": True, "0": False, "false": False, "": False}
+
+
 @bp.post("/signals/import")
 def import_signals():
     """A CSV file as multipart form field ``file`` or as a text/csv body."""
@@ -211,7 +215,10 @@ def import_signals():
     else:
         raise UnsupportedMediaType(
             _("Send the CSV as a multipart field 'file' or as text/csv."))
-    dry_run = (request.values.get("dry_run") or "").lower() in ("1", "true", "yes")
+    dry_run = DRY_RUN.get(request.values.get("dry_run", ""))
+    if dry_run is None:
+        raise invalid_fields({"dry_run": _("Use one of: 1, true, 0, false.")},
+                             _("Some query parameters are not valid."))
     with unit_of_work():
         report = importing.import_signals(actor(), data, dry_run=dry_run, filename=filename)
     return jsonify(report.as_json()), 200 if dry_run else 201
