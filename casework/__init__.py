@@ -128,9 +128,11 @@ class CaseKey(BaseConverter):
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
     app.url_map.converters["case_key"] = CaseKey
+    from casework.api import reports as _api_reports  # noqa: F401  (routes on api_bp)
+    from casework.api import views as _api_views  # noqa: F401  (routes on api_bp)
     from casework.api.account import bp as tokens_bp
+    from casework.api.blueprint import bp as api_bp
     from casework.api.docs import bp as api_docs_bp
-    from casework.api.views import bp as api_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
     from casework.reports.views import bp as reports_bp

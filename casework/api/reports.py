@@ -11,8 +11,8 @@ from flask import jsonify, request, url_for
 
 from casework import permissions
 from casework.api import serializers as out
+from casework.api.blueprint import bp
 from casework.api.filters import OPEN, case_filters, signal_filters
-from casework.api.views import bp
 from casework.cases.exports import cases_export
 from casework.reports.figures import Landscape, Period, landscape
 from casework.signals.exports import signals_export

@@ -10,11 +10,12 @@ from __future__ import annotations
 from functools import partial
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from casework import pagination, permissions
 from casework.api import serializers as out
+from casework.api.blueprint import bp
 from casework.api.filters import case_filters, signal_filters
 from casework.api.inputs import (
     BOOLEAN,
@@ -25,66 +26,28 @@ from casework.api.inputs import (
     parse_date,
     parse_datetime,
 )
-from casework.api.tokens import user_for_secret
 from casework.cases import operations as cases
 from casework.cases.inputs import transition_input
 from casework.cases.loaders import case_reference, load_action, load_case
 from casework.errors import (
     NotFound,
-    PermissionDenied,
     PreconditionFailed,
-    Unauthorized,
     UnsupportedMediaType,
     invalid_fields,
 )
-from casework.extensions import csrf, db
+from casework.extensions import db
 from casework.models import AuditEvent, Case, Comment, MitigationAction
-from casework.models.types import utcnow
 from casework.reports import downloads
 from casework.signals import importing
 from casework.signals import operations as signals
 from casework.signals.duplicates import possible_duplicates
 from casework.signals.loaders import duplicate_target, load_signal
 from casework.vocabulary import SignalSource, TransitionAction
-from casework.web.edge import actor, refuse_nul_characters, require, unit_of_work
+from casework.web.edge import actor, require, unit_of_work
 from casework.workflow import INPUT_NAMES, check_allowed
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # bearer tokens, not cookies: there is no session to forge
 
 PER_PAGE = 20
 MAX_PER_PAGE = 200
-
-
-# --- authentication -------------------------------------------------------------------
-
-
-@bp.before_request
-def authenticate():
-    """Every endpoint but the OpenAPI document needs ``Authorization: Bearer <token>``.
-
-    A session cookie is ignored here, so a logged-in browser cannot be made to call the API.
-    Input is looked at only after the caller is known (401 before 422).
-    """
-    if request.endpoint == "api.openapi":
-        return None
-    scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
-    found = user_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
-    if found is None:
-        raise Unauthorized(_("Send a valid API token as 'Authorization: Bearer <token>'."))
-    token, user = found
-    if user.must_change_password:
-        # As in the browser: nothing until the temporary password is replaced.
-        raise PermissionDenied(_("Change your temporary password in Casework first."),
-                               code="password_change_required")
-    g.api_user, g.api_token = user, token
-    refuse_nul_characters()
-    now = utcnow()
-    # Remember when the token was last used, to the minute (not a write per request).
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        with unit_of_work():
-            token.last_used_at = now
-    return None
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -426,10 +389,3 @@ def openapi():
 
     return jsonify(document())
 
-
-from casework.api import reports  # noqa: E402, F401 (its routes are on this blueprint)
-
-# Rate limits and Idempotency-Key: hooks before and after authenticate (casework/api/contract.py).
-from casework.api.contract import register as register_contract  # noqa: E402
-
-register_contract(bp)
