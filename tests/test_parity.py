@@ -153,6 +153,10 @@ def _pair(world: World, route: str, twin: Twin, valid: bool):
             form["title"], body["title"] = "", ""
         return ("POST", f"/cases/{key}/actions/{twin.action_id}/edit", form,
                 "PATCH", f"/api/v1/actions/{twin.action_id}", body)
+    if route == "summary":
+        audience = "partner" if valid else "press"
+        return ("GET", f"/cases/{key}/summary.pdf?audience={audience}", None,
+                "GET", f"/api/v1/cases/{key}/summary.pdf?audience={audience}", None)
     if route == "comment":
         text = "Looks coordinated" if valid else ""
         return ("POST", f"/cases/{key}/comments", {"body": text},
@@ -177,7 +181,7 @@ def _form_page(route: str, twin: Twin) -> str | None:
     return None
 
 
-ROUTES = ("view", "edit", "add_action", "edit_action", "comment",
+ROUTES = ("view", "summary", "edit", "add_action", "edit_action", "comment",
           *(f"step:{step}" for step in STEPS))
 
 
@@ -287,3 +291,14 @@ def test_a_closed_case_refuses_changes_with_409_on_page_and_api(world):
         *_first, a_method, a_url, body = _pair(world, route, api_twin, True)
         assert world.page(role, p_method, p_url, form) == expected, (route, role)
         assert world.api(role, a_method, a_url, body) == expected, (route, role)
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["valid", "invalid"])
+def test_filing_a_signal_answers_alike(world, valid):
+    """Filing a signal: leadership may not (403), everyone else may, with valid input."""
+    signal = {"title": "Raid wave on Live" if valid else "", "description": "",
+              "source": "news", "market": "AT", "category": "hate_speech"}
+    for role in ROLES:
+        page = world.page(role, "POST", "/signals/new", signal)
+        api = world.api(role, "POST", "/api/v1/signals", signal)
+        assert page == api, (role, page, api)
