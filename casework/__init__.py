@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import BaseConverter, IntegerConverter
 
+from casework import config
 from casework.config import build_config
 from casework.extensions import babel, csrf, db, login_manager, migrate
 from casework.web import security, serving
@@ -69,9 +70,6 @@ def _select_locale() -> str | None:
     return "en_GB" if language in (None, "en") else language
 
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """Foreign keys on, WAL journal, and a wait instead of an error on a busy file."""
@@ -82,7 +80,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         # SQLite's busy handler is not fair: with eight busy workers on two cores one may
         # wait several seconds for its turn (tests/test_concurrency.py saw 10 s), so wait
         # long, like a request timeout, rather than fail with "database is locked".
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={config.SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")

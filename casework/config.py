@@ -5,6 +5,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+# How long a SQLite connection waits for the write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
 
 def database_url(url: str) -> str:
     """``url`` with PostgreSQL's plain schemes pointed at psycopg 3 (``postgresql+psycopg``)."""

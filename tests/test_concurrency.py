@@ -229,9 +229,9 @@ def _other_writer(database_path):
 def short_busy_wait(app, monkeypatch):
     """Wait 3 s (not 30) for a busy database file: a request that queued behind the lock
     would fail this test quickly instead of hanging it."""
-    import casework
+    from casework import config
 
-    monkeypatch.setattr(casework, "SQLITE_BUSY_TIMEOUT_MS", 3000)
+    monkeypatch.setattr(config, "SQLITE_BUSY_TIMEOUT_MS", 3000)
     with app.app_context():
         db.engine.dispose()
 

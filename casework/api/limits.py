@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from casework import SQLITE_BUSY_TIMEOUT_MS
+from casework import config
 from casework.errors import TooManyRequests
 from casework.extensions import db
 from casework.models.api_rate_counter import ApiRateCounter
@@ -198,7 +198,7 @@ class Counters:
                     self._delete_before(connection, window_start, window)
             finally:
                 if waits:
-                    _busy_timeout(connection, SQLITE_BUSY_TIMEOUT_MS)
+                    _busy_timeout(connection, config.SQLITE_BUSY_TIMEOUT_MS)
         return hits
 
     @staticmethod
