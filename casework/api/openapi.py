@@ -568,13 +568,14 @@ def document() -> dict:
                          "(`version` in the body, or If-Match)", CHANGERS +
                          "; restricting: admins and program managers", _ref("Case"), 400,
                          403, 404, 409, 412, 415, 422, body=_ref("CaseUpdate"),
-                         params=[PATH_KEY, IF_MATCH], headers=ETAG),
+                         params=[PATH_KEY, IF_MATCH], headers=ETAG, links=CASE_LINKS),
         },
         "/cases/{key}/transitions": {"post": _op(
             "transitionCase", "Take a step of the workflow (the table in the API's "
             "description says who, from where and what each step requires)",
             "by step: see the workflow table", _ref("Case"), 400, 403, 404, 409, 412,
-            415, 422, body=_ref("Transition"), params=[PATH_KEY, IF_MATCH], headers=ETAG)},
+            415, 422, body=_ref("Transition"), params=[PATH_KEY, IF_MATCH], headers=ETAG,
+            links=CASE_LINKS)},
         "/cases/{key}/actions": {
             "get": _op("listActions", "Mitigation actions of a case", EVERYONE +
                        " who may see the case", _ref("ActionPage"), 404, 422,
