@@ -71,11 +71,12 @@ def _owner() -> str:
 
     :raise ValidationFailed: not an e-mail address of a user, "me" or "none".
     """
-    owner = request.args.get("owner", "").strip()
+    # As sent: "" is anyone; a value with spaces around it is no e-mail address.
+    owner = request.args.get("owner", "")
     if owner == "me":
         return "mine"
     if owner and owner != "none":
-        user = find_user(owner)
+        user = find_user(owner) if owner == owner.strip() else None
         if user is None:
             raise _refuse("owner", _("Give an e-mail address, 'me' or 'none'."))
         return str(user.id)
