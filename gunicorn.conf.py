@@ -39,9 +39,29 @@ os.environ.setdefault("CASEWORK_LOG_FORMAT", "json")
 
 
 def post_worker_init(worker):
-    """Once the app is loaded in a worker, move everything alive now (modules, templates,
-    the app) out of the cyclic garbage collector's sight: each collection then walks only
-    what requests create, not the whole worker."""
+    """Once the app is loaded in a worker:
+
+    * a crash in C code (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) writes every thread's
+      Python traceback ("Fatal Python error: ...") to the stream gunicorn logs to, beside
+      gunicorn's own "Worker (pid:...) was sent SIGSEGV!". Installed here, after gunicorn's
+      own signal handlers: on a worker timeout (SIGABRT from the master) the traceback
+      shows where the worker was stuck, then gunicorn's handler ends it as before;
+    * everything alive now (modules, templates, the app) is moved out of the cyclic
+      garbage collector's sight: each collection then walks only what requests create,
+      not the whole worker.
+    """
     import gc
 
+    from casework.web.serving import enable_crash_tracebacks
+
+    enable_crash_tracebacks(_log_stream(worker))
     gc.freeze()
+
+
+def _log_stream(worker):
+    """The stream gunicorn's error log writes to (stdout with the logconfig_dict above)."""
+    for handler in worker.log.error_log.handlers:
+        stream = getattr(handler, "stream", None)
+        if stream is not None:
+            return stream
+    return None

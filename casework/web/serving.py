@@ -1,4 +1,5 @@
-"""Serving in production: a health check for the load balancer, and logs as JSON lines.
+"""Serving in production: a health check for the load balancer, logs as JSON lines, and a
+Python traceback in the log when a process dies of a fatal signal.
 
 Set ``CASEWORK_LOG_FORMAT=json`` (``make serve`` and ``gunicorn.conf.py`` do) to have every
 log record, and one record per request (method, path, status, duration), written to
@@ -7,6 +8,7 @@ stdout as one JSON object per line, for whatever collects the app servers' logs.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import logging
 import os
@@ -98,7 +100,31 @@ def _log_request(response):
     return response
 
 
+def enable_crash_tracebacks(stream=None) -> None:
+    """On SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGABRT write every thread's Python traceback
+    to ``stream`` (stderr by default) before the process dies.
+
+    A crash in C code (an extension, a library it calls) otherwise leaves only "Worker
+    was sent SIGSEGV" in the log, with no hint of what the process was doing. Installed
+    once per process: a second call only changes where the traceback goes.
+    """
+    target = stream if _has_fileno(stream) else sys.stderr
+    if not _has_fileno(target):
+        return  # no file descriptor to write to (stderr closed or replaced)
+    faulthandler.enable(file=target, all_threads=True)
+
+
+def _has_fileno(stream) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
 def register(app: Flask) -> None:
+    if not faulthandler.is_enabled():  # where set up already (pytest), its stream stays
+        enable_crash_tracebacks()
     configure_logging(app)
     app.register_blueprint(bp)
     app.before_request(_start_timer)
