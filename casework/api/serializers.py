@@ -8,6 +8,8 @@ from enum import Enum
 from flask import request, url_for
 
 from casework.models import AuditEvent, Case, Comment, MitigationAction, Review, Signal, User
+from casework.signals.loaders import visible_original
+from casework.web.edge import actor
 
 
 def _time(value: datetime | None) -> str | None:
@@ -42,7 +44,8 @@ def signal_json(signal: Signal, *, duplicates: list[dict] | None = None) -> dict
         "external_ref": signal.external_ref,
         "status": _enum(signal.status),
         "case": signal.case.key if signal.case else None,
-        "duplicate_of_signal": signal.duplicate_of_signal_id,
+        # The original only where the reader may see it (need-to-know).
+        "duplicate_of_signal": getattr(visible_original(actor(), signal), "id", None),
         "dismissal_reason": signal.dismissal_reason,
         "reported_by": user_ref(signal.reported_by),
         "triaged_by": user_ref(signal.triaged_by),

@@ -42,7 +42,7 @@ from casework.signals import importing
 from casework.signals import operations as signals
 from casework.signals.duplicates import possible_duplicates
 from casework.signals.loaders import duplicate_target, load_signal
-from casework.vocabulary import SignalSource, TransitionAction
+from casework.vocabulary import TransitionAction
 from casework.web.edge import actor, require, unit_of_work
 from casework.workflow import INPUT_NAMES, check_allowed
 
@@ -142,16 +142,16 @@ def create_signal():
     require(permissions.can_file_signal(actor()), _("Your role does not file signals."))
     data = json_body(SIGNAL_FIELDS, required=("title", "source", "market", "category"))
     observed_at = parse_datetime(data.get("observed_at"), "observed_at")
-    source = data["source"]
-    existing = None
-    if data.get("external_ref") and source in {s.value for s in SignalSource}:
-        existing = signals.find_by_external_ref(SignalSource(source),
-                                                data["external_ref"].strip())
-    if existing is not None and permissions.can_view_signal(actor(), existing):
-        # The same item from the same source system: answer the signal we have.
+    try:
+        with unit_of_work():
+            signal = signals.file_signal(actor(), **{**data, "observed_at": observed_at})
+    except signals.AlreadyFiled as repeat:
+        if not repeat.visible:
+            raise
+        # The same item from the same source system (a retry, or a client racing
+        # another): answer the signal we have.
+        existing = repeat.existing
         return jsonify(out.signal_json(existing, duplicates=_duplicates(existing))), 200
-    with unit_of_work():
-        signal = signals.file_signal(actor(), **{**data, "observed_at": observed_at})
     return created(out.signal_json(signal, duplicates=_duplicates(signal)),
                    _signal_location(signal))
 

@@ -24,6 +24,18 @@ def load_signal(reader: User, signal_id: int) -> Signal:
     return signal
 
 
+def visible_original(reader: User, signal: Signal) -> Signal | None:
+    """The signal this one duplicates, if there is one and ``reader`` may see it.
+
+    The original may since have gone into a restricted case: a page or answer that names
+    it (number, title, link) asks here first.
+    """
+    original = signal.duplicate_of_signal
+    if original is None or not can_view_signal(reader, original):
+        return None
+    return original
+
+
 def duplicate_target(reader: User, *, of_signal=None, of_case=None,
                      field: str | None = None) -> dict:
     """``{"of_signal": Signal}`` or ``{"of_case": Case}`` for a duplicate, from a signal

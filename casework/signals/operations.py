@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from casework import audit
 from casework.cases.operations import create_case
@@ -14,7 +15,7 @@ from casework.errors import Conflict, PermissionDenied, ValidationFailed
 from casework.extensions import db
 from casework.models import Case, Signal, User
 from casework.models.types import utcnow
-from casework.permissions import can_file_signal, can_triage
+from casework.permissions import can_file_signal, can_triage, can_view_signal
 from casework.validation import REF_MAX, TITLE_MAX, URL_MAX, clean_enum, clean_text
 from casework.vocabulary import (
     AuditAction,
@@ -77,20 +78,50 @@ def build_signal(actor: User, **fields) -> Signal:
     return signal
 
 
+class AlreadyFiled(Conflict):
+    """The source's item was filed before: ``existing`` is that signal.
+
+    The message names it only to a reader who may see it; to anyone else it says no
+    more than that the reference is taken.
+    """
+
+    code = "already_filed"
+
+    def __init__(self, reader: User, existing: Signal):
+        if can_view_signal(reader, existing):
+            message = _("This reference was already filed as signal #%(id)d.", id=existing.id)
+        else:
+            message = _("This reference was already filed. A program manager can tell "
+                        "you where it is.")
+        super().__init__(message, "external_ref")
+        self.existing = existing
+        self.visible = can_view_signal(reader, existing)
+
+
 def file_signal(actor: User, **fields) -> Signal:
     """Record a new signal in the inbox.
 
+    Two clients filing the same reference at the same moment get the same answer as a
+    calm repeat: the loser's INSERT, refused by the unique index, is rolled back to a
+    savepoint and the winner's signal is looked up.
+
     :raise PermissionDenied: the actor's role does not file signals.
     :raise ValidationFailed: a field is missing or invalid.
-    :raise Conflict: a signal with the same source and external reference exists.
+    :raise AlreadyFiled: a signal with the same source and external reference exists.
     """
     signal = build_signal(actor, **fields)
     existing = find_by_external_ref(signal.source, signal.external_ref)
     if existing is not None:
-        raise Conflict(
-            _("This reference was already filed as signal #%(id)d.", id=existing.id),
-            "external_ref",
-        )
+        raise AlreadyFiled(actor, existing)
+    try:
+        with db.session.begin_nested():
+            db.session.add(signal)
+            db.session.flush()
+    except IntegrityError:
+        existing = find_by_external_ref(signal.source, signal.external_ref)
+        if existing is None:
+            raise
+        raise AlreadyFiled(actor, existing) from None
     return file_signals(actor, [signal])[0]
 
 

@@ -36,7 +36,7 @@ from casework.signals.forms import (
     ImportForm,
     SignalForm,
 )
-from casework.signals.loaders import duplicate_target_from_text, load_signal
+from casework.signals.loaders import duplicate_target_from_text, load_signal, visible_original
 from casework.signals.queries import SignalFilters
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus, choices
 from casework.web.edge import actor, require
@@ -102,7 +102,7 @@ def _render_signal(signal: Signal, status: int = 200, **forms):
     # Suggestions help triage; once a signal is triaged they are only noise.
     suggestions = possible_duplicates(signal, actor()) if signal.is_open else []
     return render_template("signals/detail.html", signal=signal, suggestions=suggestions,
-                           **forms), status
+                           original=visible_original(actor(), signal), **forms), status
 
 
 @bp.get("/<int:signal_id>")
