@@ -9,7 +9,7 @@ PORT ?= 5000
 export FLASK_APP := app.py
 
 .PHONY: run test install install-test migrate demo lint browser clean messages system-deps bench-pdf \
-	serve test-postgres test-on-postgres bench
+	serve test-postgres test-on-postgres bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,16 @@ bench-pdf: install
 # the databases are built once and kept in instance/bench/. Prints one table.
 bench: migrate
 	$(BIN)/python bench/bench_app.py
+
+# Soak test, not part of `make test`: gunicorn (gunicorn.conf.py, 3 workers) under a hot case's
+# traffic for SOAK_MINUTES on SQLite, then on PostgreSQL (CASEWORK_SOAK_POSTGRES, or a
+# throwaway server from scripts/with-postgres). Fails on a crashed worker or any 5xx; see
+# docs/soak.md.
+SOAK_MINUTES ?= 30
+soak: install $(VENV)/.installed-postgres
+	@if [ -n "$$CASEWORK_SOAK_POSTGRES" ]; then \
+	  $(BIN)/python bench/soak.py --minutes $(SOAK_MINUTES); \
+	else scripts/with-postgres $(BIN)/python bench/soak.py --minutes $(SOAK_MINUTES); fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

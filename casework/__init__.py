@@ -87,6 +87,21 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+@event.listens_for(Engine, "connect")
+def _postgres_lock_timeout(dbapi_connection, connection_record) -> None:
+    """On PostgreSQL, give up waiting for a lock after ``DATABASE_LOCK_TIMEOUT_MS``: the
+    request then answers 503 with Retry-After (``casework.web.errors``) instead of hanging."""
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
+        return
+    from flask import current_app, has_app_context
+
+    timeout = (current_app.config.get("DATABASE_LOCK_TIMEOUT_MS", config.LOCK_TIMEOUT_MS)
+               if has_app_context() else config.LOCK_TIMEOUT_MS)
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {int(timeout)}")
+    dbapi_connection.commit()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     """On SQLite take the write lock when a transaction begins, not at its first write.

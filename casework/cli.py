@@ -9,18 +9,34 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError
 
 from casework.audit.cli import audit_cli
 from casework.cli_support import fail
-from casework.errors import CaseworkError
+from casework.errors import CaseworkError, DatabaseBusy
 from casework.ops.backup import backup_command, restore_command
 from casework.ops.copy_database import copy_db_command
 from casework.reports.cli import landscape_command, summary_command
 from casework.users import operations as users
 from casework.vocabulary import Role
-from casework.web.edge import unit_of_work
+from casework.web.edge import database_busy, unit_of_work
 
-casework_cli = AppGroup("casework", help="Manage Casework users and data.")
+
+class CommandGroup(AppGroup):
+    """The ``casework`` commands; a busy database ends any of them with one line."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DatabaseBusy as busy:
+            fail(busy.message)
+        except OperationalError as error:
+            if not database_busy(error):
+                raise
+            fail(DatabaseBusy().message)
+
+
+casework_cli = CommandGroup("casework", help="Manage Casework users and data.")
 casework_cli.add_command(audit_cli)
 casework_cli.add_command(summary_command)
 casework_cli.add_command(landscape_command)
@@ -109,7 +125,8 @@ def create_token_command(email: str, name: str) -> None:
               "defaults to the only active admin.")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
 def import_signals_command(file: str, as_email: str, dry_run: bool) -> None:
-    """Import signals from a CSV file (German or English Excel exports work as they are)."""
+    """Import signals from a CSV file (German or English Excel exports work as they are),
+    committed in batches; prints what landed, per batch and in total, as JSON."""
     import json
 
     from casework.signals.importing import import_signals
@@ -121,8 +138,8 @@ def import_signals_command(file: str, as_email: str, dry_run: bool) -> None:
         fail(f"cannot read {file}: {error.strerror}")
     importer = _user_or_fail(as_email) if as_email else _only_admin()
     try:
-        with unit_of_work():
-            report = import_signals(importer, data, dry_run=dry_run, filename=file)
+        # Commits batch by batch; a re-run of a file that stopped half-way adds the rest.
+        report = import_signals(importer, data, dry_run=dry_run, filename=file)
     except CaseworkError as error:
         fail(error.message)
     click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))

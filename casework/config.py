@@ -7,6 +7,10 @@ from pathlib import Path
 
 # How long a SQLite connection waits for the write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL's lock_timeout on every connection (``DATABASE_LOCK_TIMEOUT_MS`` below): a
+# statement that waits longer for a lock gives up, and the request answers 503 with
+# Retry-After instead of hanging until the worker is killed. Below gunicorn's timeout.
+LOCK_TIMEOUT_MS = 30_000
 
 
 def database_url(url: str) -> str:
@@ -102,5 +106,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "API_RATE_WINDOW": timedelta(minutes=1),
         # How long an API Idempotency-Key and its answer are kept for retries.
         "API_IDEMPOTENCY_TTL": timedelta(hours=_env_int("CASEWORK_API_IDEMPOTENCY_HOURS", 24)),
+        # PostgreSQL: how long a statement waits for a row or table lock before the request
+        # answers 503 (database_busy, with Retry-After); 0 waits for ever. SQLite waits
+        # SQLITE_BUSY_TIMEOUT_MS for its write lock instead.
+        "DATABASE_LOCK_TIMEOUT_MS": _env_limit("CASEWORK_LOCK_TIMEOUT_MS", LOCK_TIMEOUT_MS),
         **overrides,
     }

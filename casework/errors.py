@@ -122,6 +122,21 @@ class TooManyRequests(CaseworkError):
         self.retry_after = retry_after
 
 
+class DatabaseBusy(CaseworkError):
+    """The database could not take this change now (another writer held the lock too long,
+    or PostgreSQL gave up on a lock, a serialization conflict or a deadlock); nothing of it
+    was saved. ``retry_after`` says in how many seconds to try again."""
+
+    status_code = 503
+    code = "database_busy"
+    title = _l("Busy, try again")
+    retry_after = 5
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("The database is busy with other work and nothing was "
+                                      "saved. Please try again in a few seconds."))
+
+
 def invalid_fields(problems: dict, message: str | None = None) -> ValidationFailed:
     """One refusal for several fields' problems (``{field: message or [messages]}``)."""
     return ValidationFailed(message or _("Some fields are not valid."), errors=problems)

@@ -51,7 +51,10 @@ def _count(query, model=Signal):
 
 def test_a_german_excel_export_imports_as_it_is(app, make, query):
     result = _import(app, make, GERMAN_EXCEL.encode("cp1252"))
-    assert result == {"created": 3, "duplicates": 0, "errors": [], "dry_run": False}
+    assert result == {"created": 3, "duplicates": 0, "refused": 0, "errors": [],
+                      "dry_run": False, "batches": [
+                          {"batch": 1, "first_row": 3, "last_row": 5, "created": 3,
+                           "duplicates": 0, "refused": 0}]}
     rows = {r.external_ref: r for r in query(sa.select(
         Signal.external_ref, Signal.source, Signal.market, Signal.surface, Signal.category,
         Signal.observed_at, Signal.description, Signal.title))}
@@ -128,7 +131,8 @@ def test_the_api_imports_and_dry_runs(app, make, query):
                       headers={"Authorization": f"Bearer {pm_secret}",
                                "Content-Type": "text/csv"})
     assert dry.status_code == 200
-    assert dry.get_json() == {"created": 3, "duplicates": 0, "errors": [], "dry_run": True}
+    assert dry.get_json() == {"created": 3, "duplicates": 0, "refused": 0, "errors": [],
+                              "dry_run": True, "batches": []}
     assert _count(query) == 0
     real = client.post("/api/v1/signals/import",
                        data={"file": (io.BytesIO(data), "export.csv")},
@@ -175,7 +179,11 @@ def test_preview_then_confirm_in_the_browser_forms(client, make, login_as, query
     assert _count(query) == 0
     payload = preview.text.split('name="payload" type="hidden" value="')[1].split('"')[0]
     done = client.post("/signals/import", data={"payload": payload, "filename": "w.csv"})
-    assert done.status_code == 302
+    # What landed is shown to who imported: totals, each batch, and the rows left out.
+    assert done.status_code == 200
+    assert "New signals: 1. Already in the inbox: 0. Rows with errors, left out: 4." \
+        in done.text
+    assert "Written in 1 batch," in done.text and "Falscher Markt" in done.text
     assert _count(query) == 1
     assert query(sa.select(AuditEvent.action).where(
         AuditEvent.entity_type == "import"))[0][0] == "signals_imported"

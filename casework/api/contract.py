@@ -1,6 +1,6 @@
-"""What every API answer promises beyond its endpoint: rate limits on every request and
-``Idempotency-Key`` on every POST. Their hooks on the API blueprint, in the order they run,
-and their part of the OpenAPI document."""
+"""What every API answer promises beyond its endpoint: rate limits on every request, a 503
+to retry when the database is busy, and ``Idempotency-Key`` on every POST. Their hooks on
+the API blueprint, in the order they run, and their part of the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -76,7 +76,13 @@ def text(per_token: int, per_address: int, window: int, hours: int) -> str:
         "the first request is still running, or when its answer was lost after its change "
         "was made, 409 `idempotency_in_progress` with `Retry-After`. A key is 1 to 255 "
         "characters without control characters (else 422 `idempotency_key_invalid`), "
-        f"belongs to the token that sent it and is kept {hours} hours.\n")
+        f"belongs to the token that sent it and is kept {hours} hours.\n\n"
+        "## A busy database\n\n"
+        "When the database cannot take a request in time (another writer held the lock "
+        "too long; on PostgreSQL a lock timeout, a serialization failure or a deadlock), the "
+        "answer is 503 `database_busy` with `Retry-After`, and nothing of the request was "
+        "saved (an import keeps the batches it committed before; see its description). "
+        "Retry after that many seconds.\n")
 
 
 def _configured_text() -> str:
@@ -105,7 +111,8 @@ def _also(responses: dict, status: str, text: str, headers: dict | None = None) 
 
 def describe(document: dict) -> dict:
     """``document`` with the rate limits on every operation (their headers on every answer,
-    429) and the Idempotency-Key on every POST (the parameter, its 409 and 422)."""
+    429), a busy database on every operation (503) and the Idempotency-Key on every POST
+    (the parameter, its 409 and 422)."""
     components = document.setdefault("components", {})
     components.setdefault("headers", {}).update(HEADERS)
     document["info"]["description"] += _configured_text()
@@ -116,6 +123,10 @@ def describe(document: dict) -> dict:
             responses = operation["responses"]
             responses["429"] = {"description": "Too many requests from this token or "
                                 "address in this window; Retry-After says when to try again",
+                                "headers": {"Retry-After": RETRY_AFTER}, **_ERROR}
+            responses["503"] = {"description": "The database is busy (a lock held by other "
+                                "work for too long): nothing was saved; "
+                                "`database_busy`, Retry-After says when to try again",
                                 "headers": {"Retry-After": RETRY_AFTER}, **_ERROR}
             if method == "post":
                 operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]

@@ -17,6 +17,7 @@ from casework.vocabulary import (
     SignalStatus,
     Surface,
 )
+from casework.signals.importing import BATCH_SIZE
 from casework.workflow import STEPS, describe
 
 
@@ -270,10 +271,18 @@ def schemas() -> dict:
         "User": user, "Error": error,
         "ImportReport": _obj({
             "created": {"type": "integer"}, "duplicates": {"type": "integer"},
+            "refused": {"type": "integer", "description": "Rows with errors, left out"},
             "dry_run": {"type": "boolean"},
             "errors": {"type": "array", "items": _obj(
                 {"row": {"type": "integer"}, "column": STR, "message": STR}, closed=False)},
-        }, ["created", "duplicates", "errors"], closed=False), "PossibleDuplicate": duplicate,
+            "batches": {"type": "array", "description": "Each committed batch of the file's "
+                        "rows, in order (none in a dry run)", "items": _obj({
+                            "batch": {"type": "integer"}, "first_row": {"type": "integer"},
+                            "last_row": {"type": "integer"}, "created": {"type": "integer"},
+                            "duplicates": {"type": "integer"},
+                            "refused": {"type": "integer"}}, closed=False)},
+        }, ["created", "duplicates", "refused", "errors", "batches"], closed=False),
+        "PossibleDuplicate": duplicate,
         "Signal": signal, "SignalCreate": _obj(
             signal_fields, ["title", "source", "market", "category"]),
         "CaseFields": _obj(case_fields),
@@ -502,7 +511,16 @@ def document() -> dict:
             "operationId": "importSignals",
             "summary": "Import signals from a CSV file (UTF-8 or Windows-1252, `,` or `;`, "
                        "German or English headers and values); dry_run=1 writes nothing",
-            "description": f"**Who:** {MANAGERS}.",
+            "description": f"**Who:** {MANAGERS}.\n\nEvery row is checked before anything "
+                           "is written; a file that cannot be read is refused (422) and "
+                           "changes nothing, rows with errors are listed and left out. The "
+                           f"good rows are then written in batches of {BATCH_SIZE} rows of "
+                           "the file, "
+                           "each saved with its audit event as it is done (`batches`). If "
+                           "the import stops half-way (503 `database_busy`, a lost "
+                           "connection), the batches before stay: send the same file again "
+                           "(with a new Idempotency-Key) and what is there is counted as "
+                           "`duplicates`, the rest is imported.",
             "tags": [sig],
             "parameters": [_query("dry_run", {"type": "string",
                                               "enum": ["1", "true", "0", "false", ""]},

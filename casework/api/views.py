@@ -182,8 +182,8 @@ def import_signals():
     if dry_run is None:
         raise invalid_fields({"dry_run": _("Use one of: 1, true, 0, false.")},
                              _("Some query parameters are not valid."))
-    with unit_of_work():
-        report = importing.import_signals(actor(), data, dry_run=dry_run, filename=filename)
+    # The import commits batch by batch itself (casework/signals/importing.py).
+    report = importing.import_signals(actor(), data, dry_run=dry_run, filename=filename)
     return jsonify(report.as_json()), 200 if dry_run else 201
 
 

@@ -6,6 +6,15 @@ enum labels, and dates as ISO 8601 or `24.11.2026 14:30` (local time, Europe/Ber
 Every row is checked; rows with errors are reported and skipped; rows already in the
 inbox (same source and external reference, or the same title, source, market and
 observation time) are counted as duplicates, so importing a file twice adds nothing.
+
+The whole file is read and every row checked before anything is written: a file that
+cannot be read is refused as a whole (422) and changes nothing. Then the good rows are
+filed in batches of ``BATCH_SIZE`` rows of the file, each committed with its signals'
+audit events and one ``signals_imported`` event for the batch, so a big import never
+holds the write lock for more than one batch. If the import stops half-way (the process
+dies, the database stays busy), what landed is whole batches with their audit events, and
+importing the same file again skips them as duplicates and files the rest. See
+docs/imports.md.
 """
 
 from __future__ import annotations
@@ -13,7 +22,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -23,7 +34,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from casework import audit
-from casework.errors import CaseworkError, PermissionDenied, ValidationFailed
+from casework.errors import CaseworkError, DatabaseBusy, PermissionDenied, ValidationFailed
 from casework.extensions import db
 from casework.models import Signal, User
 from casework.permissions import can_import_signals
@@ -37,8 +48,16 @@ from casework.vocabulary import (
     SignalSource,
     Surface,
 )
+from casework.web.edge import reading, unit_of_work
 
 MAX_ROWS = 50_000
+# Rows of the file per committed batch: long enough to be quick in bulk, short enough
+# that another user's write never waits more than a moment for the lock.
+BATCH_SIZE = 500
+# Between two batches on SQLite, leave the write lock free this long (seconds). SQLite's
+# busy handler is no queue: a waiting writer sleeps and retries, up to 100 ms apart, so
+# a lock taken again at once would be missed by everyone waiting for it.
+SQLITE_HANDOFF_PAUSE = 0.1
 
 
 class ImportRefused(CaseworkError):
@@ -128,9 +147,27 @@ class RowOutcome:
 
 
 @dataclass
+class Batch:
+    """What one committed batch of the file's rows did."""
+
+    number: int
+    first_row: int
+    last_row: int
+    created: int = 0
+    duplicates: int = 0
+    refused: int = 0  # rows with errors in this stretch of the file, never written
+
+    def as_json(self) -> dict:
+        return {"batch": self.number, "first_row": self.first_row, "last_row": self.last_row,
+                "created": self.created, "duplicates": self.duplicates,
+                "refused": self.refused}
+
+
+@dataclass
 class ImportReport:
     dry_run: bool
     rows: list[RowOutcome] = field(default_factory=list)
+    batches: list[Batch] = field(default_factory=list)  # committed, in order; none in a dry run
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.rows if r.outcome == outcome)
@@ -139,9 +176,11 @@ class ImportReport:
         return {
             "created": self.count("created"),
             "duplicates": self.count("duplicate"),
+            "refused": self.count("error"),
             "errors": [{"row": r.row, "column": r.column, "message": r.message}
                        for r in self.rows if r.outcome == "error"],
             "dry_run": self.dry_run,
+            "batches": [batch.as_json() for batch in self.batches],
         }
 
 
@@ -280,21 +319,25 @@ def _keys_in_inbox(candidates: list[Signal]) -> set[tuple]:
     return found
 
 
-def import_signals(actor: User, data: bytes, *, dry_run: bool,
-                   filename: str = "") -> ImportReport:
-    """Check every row and, unless ``dry_run``, file the good ones (one audit event each,
-    plus one for the import). Never commits.
+@dataclass
+class CheckedRow:
+    """A data row after checking: its outcome so far and, when it is valid, the signal it
+    would file."""
 
-    :raise PermissionDenied: the actor may not import.
+    outcome: RowOutcome
+    candidate: Signal | None
+
+
+def check_rows(actor: User, data: bytes) -> list[CheckedRow]:
+    """Read the file and check every row, writing nothing and reading nothing from the
+    database: a row with an error is marked so, every other row as one to create.
+
     :raise ImportRefused: the file as a whole cannot be read.
     """
-    if not can_import_signals(actor):
-        raise PermissionDenied(_("Only program managers import signals."))
     columns, rows = read_rows(data)
     aliases = {enum_cls: _aliases(enum_cls) for enum_cls in (SignalSource, Market, Surface,
                                                              Category)}
-    report = ImportReport(dry_run=dry_run)
-    checked: list[tuple[RowOutcome, Signal]] = []
+    checked: list[CheckedRow] = []
     for row_number, record in rows:
         title = ""
         try:
@@ -305,28 +348,117 @@ def import_signals(actor: User, data: bytes, *, dry_run: bool,
             candidate = build_signal(actor, **fields)
         except CaseworkError as error:
             column = error.field if error.field in COLUMNS else ""
-            report.rows.append(RowOutcome(row_number, "error", title, column, error.message))
+            checked.append(CheckedRow(
+                RowOutcome(row_number, "error", title, column, error.message), None))
             continue
-        outcome = RowOutcome(row_number, "created", title)
-        report.rows.append(outcome)
-        checked.append((outcome, candidate))
-    known = _keys_in_inbox([candidate for _o, candidate in checked])
+        checked.append(CheckedRow(RowOutcome(row_number, "created", title), candidate))
+    return checked
+
+
+def _mark_duplicates(rows: list[CheckedRow], known: set[tuple]) -> list[CheckedRow]:
+    """Mark the rows whose signal is in ``known`` (the inbox, or earlier in this file) as
+    duplicates; the others are new, and their keys join ``known``."""
     new = []
-    for outcome, candidate in checked:
-        key = _natural_key(candidate)
+    for row in rows:
+        if row.candidate is None:
+            continue
+        key = _natural_key(row.candidate)
         if key in known:
-            outcome.outcome = "duplicate"
+            row.outcome.outcome = "duplicate"
         else:
             known.add(key)  # a second copy later in the same file is a duplicate
-            new.append((outcome, candidate))
-    report.rows.sort(key=lambda r: r.row)
-    if not dry_run and new:
-        file_signals(actor, [candidate for _o, candidate in new])
-        for outcome, candidate in new:
-            outcome.signal_id = candidate.id
-    if not dry_run:
-        summary = report.as_json()
-        audit.record(AuditEntity.IMPORT, AuditAction.SIGNALS_IMPORTED, actor=actor, changes={
-            "file": filename[:200], "created": summary["created"],
-            "duplicates": summary["duplicates"], "errors": len(summary["errors"])})
+            new.append(row)
+    return new
+
+
+def import_signals(actor: User, data: bytes, *, dry_run: bool, filename: str = "",
+                   batch_size: int | None = None,
+                   after_batch: Callable[[Batch], None] | None = None) -> ImportReport:
+    """Check the whole file first, then, unless ``dry_run``, file its good rows in
+    batches that each commit (see :func:`file_in_batches`).
+
+    Checking reads the database as a reader only (on SQLite a snapshot that blocks no
+    one), so a dry run is one read-only pass and writes nothing.
+
+    :raise PermissionDenied: the actor may not import.
+    :raise ImportRefused: the file as a whole cannot be read; nothing is written.
+    :raise DatabaseBusy: a batch could not get the database; the batches before it stay.
+    """
+    if not can_import_signals(actor):
+        raise PermissionDenied(_("Only program managers import signals."))
+    with reading():
+        rows = check_rows(actor, data)
+        if dry_run:
+            _mark_duplicates(rows, _keys_in_inbox([r.candidate for r in rows if r.candidate]))
+            return ImportReport(dry_run=True, rows=[row.outcome for row in rows])
+    return file_in_batches(actor, rows, filename=filename, batch_size=batch_size,
+                           after_batch=after_batch)
+
+
+def file_in_batches(actor: User, rows: list[CheckedRow], *, filename: str = "",
+                    batch_size: int | None = None,
+                    after_batch: Callable[[Batch], None] | None = None) -> ImportReport:
+    """File checked rows in batches of ``batch_size`` rows of the file (``BATCH_SIZE``),
+    each in a transaction of its own that commits the batch's signals, their audit
+    events and one ``signals_imported`` event for the batch. Another user's change waits
+    for one batch at most, never for the whole file.
+
+    Each batch looks for duplicates when it writes, so a batch filed before (an earlier
+    run of the same file that stopped) is skipped as duplicates and a run that stopped
+    can simply be repeated. ``after_batch`` is called after each commit (progress).
+
+    This is the edge for an import: it commits, as a request or a command would.
+
+    :raise DatabaseBusy: a batch could not get the database; the batches before it stay.
+    """
+    size = batch_size or BATCH_SIZE
+    report = ImportReport(dry_run=False, rows=[row.outcome for row in rows])
+    total = -(-len(rows) // size)
+    seen: set[tuple] = set()  # keys filed or met earlier in this file
+    for number, start in enumerate(range(0, len(rows), size), 1):
+        part = rows[start:start + size]
+        try:
+            with unit_of_work():
+                batch = _file_batch(actor, part, seen, number=number, of=total,
+                                    filename=filename)
+        except DatabaseBusy as busy:
+            if not report.batches:
+                raise
+            raise DatabaseBusy(_(
+                "The database is busy with other work. %(done)d of %(total)d batches were "
+                "imported (%(created)d signals) before it stopped; import the same file "
+                "again in a few seconds to add the rest (what is there is skipped).",
+                done=len(report.batches), total=total,
+                created=sum(b.created for b in report.batches))) from busy
+        report.batches.append(batch)
+        for row in part:  # done with: let the session forget them (commits stay quick)
+            if row.candidate is not None and row.candidate in db.session:
+                db.session.expunge(row.candidate)
+            row.candidate = None
+        if after_batch is not None:
+            after_batch(batch)
+        if number < total and db.engine.dialect.name == "sqlite":
+            time.sleep(SQLITE_HANDOFF_PAUSE)
     return report
+
+
+def _file_batch(actor: User, part: list[CheckedRow], seen: set[tuple], *, number: int,
+                of: int, filename: str) -> Batch:
+    """File one batch's new rows with their audit events and the batch's own; flushes."""
+    candidates = [row.candidate for row in part if row.candidate is not None]
+    known = _keys_in_inbox(candidates) | seen
+    new = _mark_duplicates(part, known)
+    seen.update(known)
+    if new:
+        file_signals(actor, [row.candidate for row in new])
+        for row in new:
+            row.outcome.signal_id = row.candidate.id
+    batch = Batch(number, part[0].outcome.row, part[-1].outcome.row,
+                  created=len(new),
+                  duplicates=sum(1 for r in part if r.outcome.outcome == "duplicate"),
+                  refused=sum(1 for r in part if r.outcome.outcome == "error"))
+    audit.record(AuditEntity.IMPORT, AuditAction.SIGNALS_IMPORTED, actor=actor, changes={
+        "file": filename[:200], "batch": number, "batches": of,
+        "rows": [batch.first_row, batch.last_row], "created": batch.created,
+        "duplicates": batch.duplicates, "errors": batch.refused})
+    return batch

@@ -187,10 +187,11 @@ def duplicate(signal_id: int):
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv():
-    """Upload, preview every row (a dry run), then import the good rows on confirmation."""
+    """Upload, preview every row (a dry run), then import the good rows on confirmation,
+    batch by batch, and show what landed."""
     require(permissions.can_import_signals(actor()))
     form, confirm = ImportForm(), ConfirmImportForm()
-    report, status = None, 200
+    report, result, status = None, None, 200
     if confirm.payload.data and confirm.validate_on_submit():
         try:
             data = base64.b64decode(confirm.payload.data, validate=True)
@@ -199,13 +200,9 @@ def import_csv():
         outcome = submit(confirm, lambda: importing.import_signals(
             actor(), data, dry_run=False, filename=confirm.filename.data or ""))
         if outcome.done:
-            summary = outcome.result.as_json()
-            flash(_("Imported %(created)d signals; %(duplicates)d were there already; "
-                    "%(errors)d rows had errors and were left out.",
-                    created=summary["created"], duplicates=summary["duplicates"],
-                    errors=len(summary["errors"])), "success")
-            return redirect(url_for("signals.inbox", status="new"))
-        status = outcome.status
+            result = outcome.result
+        else:
+            status = outcome.status
     elif request.method == "POST":
         data = form.file.data.read() if form.validate_on_submit() else b""
         outcome = submit(form, lambda: importing.import_signals(actor(), data, dry_run=True))
@@ -216,4 +213,4 @@ def import_csv():
         else:
             status = outcome.status
     return render_template("signals/import.html", form=form, confirm=confirm,
-                           report=report), status
+                           report=report, result=result), status

@@ -2,30 +2,89 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import g, has_request_context, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from casework.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
+from casework.errors import (
+    Conflict,
+    DatabaseBusy,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
 from casework.extensions import db
 
 # Requests that only read: on SQLite their transactions begin deferred (a snapshot, no lock),
 # so readers never queue behind writers; every other transaction takes the write lock first.
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITING = "_casework_writing"
+# Set inside ``reading()``: transactions begin deferred whatever the request's method.
+_READING: ContextVar[bool] = ContextVar("casework_reading", default=False)
+
+# PostgreSQL's answers for "not now": lock_timeout, serialization failure, deadlock, and a
+# statement cancelled by statement_timeout. Each rolled the transaction back.
+BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01", "57014"})
+# SQLite's SQLITE_BUSY and SQLITE_LOCKED (the primary code, without extended bits).
+_SQLITE_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 
 def begins_deferred() -> bool:
     """True when a SQLite transaction beginning now may be a plain deferred ``BEGIN``: in
-    a GET, HEAD or OPTIONS request, outside a ``unit_of_work``. Everything else (other
-    methods, the CLI, tests outside a request) begins ``BEGIN IMMEDIATE``."""
-    return (has_request_context() and request.method in READING_METHODS
-            and not g.get(_WRITING, False))
+    a GET, HEAD or OPTIONS request outside a ``unit_of_work``, or inside ``reading()``.
+    Everything else (other methods, the CLI, tests outside a request) begins
+    ``BEGIN IMMEDIATE``."""
+    if has_request_context() and g.get(_WRITING, False):
+        return False
+    if _READING.get():
+        return True
+    return has_request_context() and request.method in READING_METHODS
+
+
+def database_busy(error: BaseException) -> bool:
+    """True when ``error`` says the database is busy rather than broken: SQLite's
+    "database is locked" or "database is busy" after the busy timeout, or PostgreSQL's
+    lock timeout, serialization failure, deadlock or statement timeout. Trying again
+    later may succeed."""
+    if not isinstance(error, OperationalError):
+        return False
+    original = error.orig
+    if getattr(original, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _SQLITE_BUSY_CODES:
+        return True
+    text = str(original).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Run a block that only reads as a reader: on SQLite its transaction begins deferred
+    (a snapshot that blocks no writer) even in a POST, the CLI or a worker, so checking a
+    big file or rendering an error page never holds or waits for the write lock.
+
+    The transaction open before the block is ended first, and the block's own at its end
+    (both rolled back: neither may hold changes); objects loaded before are reloaded on
+    first use.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("Save or drop the changes before reading(), not inside it.")
+    session.rollback()
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+        session.rollback()
 
 
 @contextmanager
@@ -39,6 +98,7 @@ def unit_of_work() -> Iterator[None]:
 
     :raise StaleVersion: another writer changed the case between read and write.
     :raise Conflict: the database refused the change (a uniqueness race).
+    :raise DatabaseBusy: the database stayed locked or busy (see :func:`database_busy`).
     """
     opened = _start_writing()
     try:
@@ -51,6 +111,11 @@ def unit_of_work() -> Iterator[None]:
         db.session.rollback()
         raise Conflict(_("Someone else made a conflicting change at the same moment. "
                          "Reload and try again.")) from None
+    except OperationalError as error:
+        db.session.rollback()
+        if database_busy(error):
+            raise DatabaseBusy() from error
+        raise
     except BaseException:
         db.session.rollback()
         raise

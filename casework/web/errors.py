@@ -9,9 +9,12 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from casework.errors import CaseworkError
+from casework.errors import CaseworkError, DatabaseBusy
+from casework.extensions import db
+from casework.web.edge import database_busy, reading
 
 API_PREFIX = "/api/v1"
 
@@ -85,6 +88,24 @@ def register_errorhandlers(app: Flask) -> None:
             headers["Retry-After"] = str(retry_after)
         return refusal(error.status_code, str(error.title), error.message, code=error.code,
                        fields=error.field_messages(), headers=headers)
+
+    @app.errorhandler(DatabaseBusy)
+    def busy(error: DatabaseBusy):
+        # The page is rendered as a reader: its menu must not queue for the lock again.
+        db.session.rollback()
+        with reading():
+            response = app.make_response(refusal(
+                error.status_code, str(error.title), error.message, code=error.code,
+                headers={"Retry-After": str(error.retry_after)}))
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_error(error: OperationalError):
+        """A busy database (a lock held too long) is a 503 to retry; anything else stays
+        the server error it is."""
+        if not database_busy(error):
+            raise error
+        return busy(DatabaseBusy())
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):

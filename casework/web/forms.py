@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 
-from casework.errors import CaseworkError
+from casework.errors import CaseworkError, DatabaseBusy
 from casework.vocabulary import choices
 
 
@@ -62,7 +62,8 @@ class Outcome:
 
 
 def submit(form: FlaskForm, work: Callable[[], object]) -> Outcome:
-    """Validate a posted form and run ``work`` as one unit of work."""
+    """Validate a posted form and run ``work`` as one unit of work. A busy database is
+    not the form's fault: it is answered as the error page (503, Retry-After)."""
     from casework.web.edge import unit_of_work
 
     if not form.is_submitted():
@@ -72,6 +73,8 @@ def submit(form: FlaskForm, work: Callable[[], object]) -> Outcome:
     try:
         with unit_of_work():
             result = work()
+    except DatabaseBusy:
+        raise
     except CaseworkError as error:
         show_error(form, error)
         return Outcome(False, status=error.status_code)
