@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from casework.api.contract import describe as describe_contract
+from casework.signals.importing import BATCH_SIZE
 from casework.vocabulary import (
     ActionStatus,
     ActionTeam,
@@ -17,7 +18,6 @@ from casework.vocabulary import (
     SignalStatus,
     Surface,
 )
-from casework.signals.importing import BATCH_SIZE
 from casework.workflow import STEPS, describe
 
 
