@@ -90,9 +90,11 @@ bench-pdf: install
 	$(BIN)/python bench/bench_pdf.py
 
 # Pages, API and a load test (gunicorn, 16 clients) at 1,000 and 100,000 synthetic cases;
-# the databases are built once and kept in instance/bench/. Prints one table.
+# the databases are built once and kept in instance/bench/. Prints one table. Then a
+# 50,000-row signal import: rows a second, and how long another user's comment waits.
 bench: migrate
 	$(BIN)/python bench/bench_app.py
+	$(BIN)/python bench/bench_import.py
 
 # Soak test, not part of `make test`: gunicorn (gunicorn.conf.py, 3 workers) under a hot case's
 # traffic for SOAK_MINUTES on SQLite, then on PostgreSQL (CASEWORK_SOAK_POSTGRES, or a
