@@ -3,6 +3,12 @@
 *internal* shows everything; *partner* (policy and comms partners outside the team) shows
 no comments, no notes, no names or e-mail addresses of Casework users beyond the owner's
 role, and no evidence or links to it.
+
+A summary is bounded whatever the case holds, so that every PDF renders in a fraction of a
+second: long texts are shortened (``TEXT_LIMITS``) and only the latest comments, signals,
+actions, reviews and audit events are printed (``*_SHOWN``, ``TIMELINE_LIMIT``). The PDF
+says where it did so; the fingerprint still covers the whole case. docs/limits.md lists
+the bounds.
 """
 
 from __future__ import annotations
@@ -70,6 +76,57 @@ def evidence(description: str | None, url: str | None) -> str:
     return "\n".join(line for line in (flat, link) if line)
 
 
+# The longest text printed of each kind, in characters; the rest is in Casework. A
+# paragraph of these fits on a page, so WeasyPrint never has to split one many times.
+TEXT_LIMITS = {
+    "summary": 3_000, "assessment": 3_000, "dismissal_reason": 1_500, "comment": 1_500,
+    "review_note": 1_500, "outcome": 500, "timeline": 300,
+}
+# The most of each list printed: the latest ones.
+COMMENTS_SHOWN = 20
+SIGNALS_SHOWN = 50
+ACTIONS_SHOWN = 50
+REVIEWS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A text as the PDF prints it: its beginning, and how many characters it leaves out."""
+
+    text: str
+    left_out: int = 0
+
+    @property
+    def shortened(self) -> bool:
+        return self.left_out > 0
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def excerpt(value: str | None, limit: int) -> Excerpt:
+    """``value`` cut to at most ``limit`` characters, at a space where one is near the end."""
+    text = value or ""
+    if len(text) <= limit:
+        return Excerpt(text)
+    cut = text[:limit - 1]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit * 0.8:
+        cut = cut[:space]
+    cut = cut.rstrip() + "…"
+    return Excerpt(cut, len(text) - len(cut) + 1)
+
+
+def latest(items: list, shown: int) -> tuple[list, int]:
+    """The last ``shown`` of ``items`` (oldest first) and how many earlier ones are left out."""
+    if len(items) <= shown:
+        return items, 0
+    return items[-shown:], len(items) - shown
+
+
 @dataclass
 class TimelineLine:
     when: datetime
@@ -120,17 +177,29 @@ class CaseSummary:
     generated_by: str
     fingerprint: str
     owner: str
-    text: dict[str, str]
+    text: dict[str, str | Excerpt]
     signals: list[dict]
     actions: list[dict]
     reviews: list[dict]
     timeline: list[TimelineLine]
     comments: list[dict] = field(default_factory=list)
     earlier_events: int = 0  # audit events left out of the printed timeline
+    # Earlier items of each list left out of the PDF (they are in Casework).
+    earlier_comments: int = 0
+    earlier_signals: int = 0
+    earlier_actions: int = 0
+    earlier_reviews: int = 0
+    shortened_texts: int = 0  # texts printed only in part
 
     @property
     def is_partner(self) -> bool:
         return self.audience == Audience.PARTNER
+
+    @property
+    def abridged(self) -> bool:
+        """Whether the PDF leaves out anything of the case (and must say so)."""
+        return bool(self.shortened_texts or self.earlier_events or self.earlier_comments
+                    or self.earlier_signals or self.earlier_actions or self.earlier_reviews)
 
 
 def _iso(value) -> str | None:
@@ -206,14 +275,16 @@ def _person(user: User | None, partner: bool) -> str:
 
 
 def _timeline(events: list[AuditEvent], partner: bool,
-              redact: Redactor) -> tuple[list[TimelineLine], int]:
-    """The printed timeline and how many events it leaves out. Only the printed events are
-    described: describing all of a long trail took longer than the rest of the summary."""
+              redact: Redactor) -> tuple[list[TimelineLine], int, int]:
+    """The printed timeline, how many events it leaves out and how many of its texts it
+    shortens. Only the printed events are described: describing all of a long trail took
+    longer than the rest of the summary."""
     if partner:
         events = [event for event in events if event.entity_type not in PARTNER_HIDDEN_ENTITIES]
     events, left_out = shorten(events)
     names = dict(db.session.execute(sa.select(User.email, User.name)).all())
     lines = []
+    shortened = 0
     for event in events:
         shown = event
         if partner:
@@ -224,14 +295,20 @@ def _timeline(events: list[AuditEvent], partner: bool,
                 changes={name: value for name, value in (event.changes or {}).items()
                          if name not in PARTNER_HIDDEN_FIELDS})
         entry = describe(shown, {} if partner else names)
+
+        def short(value: str) -> str:
+            nonlocal shortened
+            clipped = excerpt(redact(value) if partner else value, TEXT_LIMITS["timeline"])
+            shortened += clipped.shortened
+            return clipped.text
+
         lines.append(TimelineLine(
             when=event.occurred_at, who=_person(event.actor, partner), verb=entry.verb,
-            changes=[(c.field, redact(c.before) if partner else c.before,
-                      redact(c.after) if partner else c.after) for c in entry.changes],
-            note="" if partner else (event.note or ""),
+            changes=[(c.field, short(c.before), short(c.after)) for c in entry.changes],
+            note="" if partner else short(event.note or ""),
             milestone=is_milestone(event),
         ))
-    return lines, left_out
+    return lines, left_out, shortened
 
 
 def build_summary(case: Case, audience: Audience, *, generated_by: str,
@@ -240,40 +317,58 @@ def build_summary(case: Case, audience: Audience, *, generated_by: str,
     partner = audience == Audience.PARTNER
     events = _events(case)
     redact = Redactor(db.session.execute(sa.select(User.name, User.role)).all())
+    shortened = 0
 
     def text(value: str | None) -> str:
         return redact(value) if partner else (value or "")
 
+    def long_text(value: str | None, kind: str) -> Excerpt:
+        # Redacted before it is cut: a cut must not leave half an e-mail address behind.
+        nonlocal shortened
+        clipped = excerpt(text(value), TEXT_LIMITS[kind])
+        shortened += clipped.shortened
+        return clipped
+
     owner = _person(case.owner, partner) if case.owner else _("Nobody yet")
+    shown_signals, earlier_signals = latest(list(case.signals), SIGNALS_SHOWN)
     signals = [{
         "id": s.id, "title": text(s.title), "source": label(s.source),
         "market": s.market.value, "surface": label(s.surface) if s.surface else "",
         "received": s.created_at, "observed": s.observed_at,
         # Descriptions and links point at the evidence: internal only.
         "evidence": "" if partner else evidence(s.description, s.url),
-    } for s in case.signals]
+    } for s in shown_signals]
+    shown_actions, earlier_actions = latest(list(case.actions), ACTIONS_SHOWN)
     actions = [{
         "title": text(a.title), "team": label(a.team),
         "owner": (_person(a.owner_user, partner) if a.owner_user else text(a.owner_name)),
-        "due": a.due, "status": label(a.status), "outcome": text(a.outcome),
-    } for a in case.actions]
+        "due": a.due, "status": label(a.status), "outcome": long_text(a.outcome, "outcome"),
+    } for a in shown_actions]
+    shown_reviews, earlier_reviews = latest(list(case.reviews), REVIEWS_SHOWN)
     reviews = [{
         "reviewer": _person(r.reviewer, partner), "decision": label(r.decision),
         "resolution": label(r.resolution) if r.resolution else "",
         "residual": (f"{r.residual_likelihood} × {r.residual_impact} = {r.residual_score} · "  # noqa: RUF001
                      f"{label(r.residual_band)}") if r.residual_score else "",
-        "note": "" if partner else r.note, "when": r.created_at,
-    } for r in case.reviews]
-    timeline, left_out = _timeline(events, partner, redact)
-    comments = [] if partner else [
-        {"author": c.author.name, "when": c.created_at, "body": c.body} for c in case.comments
-    ]
+        "note": Excerpt("") if partner else long_text(r.note, "review_note"),
+        "when": r.created_at,
+    } for r in shown_reviews]
+    timeline, left_out, timeline_shortened = _timeline(events, partner, redact)
+    comments, earlier_comments = [], 0
+    if not partner:
+        shown_comments, earlier_comments = latest(list(case.comments), COMMENTS_SHOWN)
+        comments = [{"author": c.author.name, "when": c.created_at,
+                     "body": long_text(c.body, "comment")} for c in shown_comments]
+    texts = {"title": text(case.title), "summary": long_text(case.summary, "summary"),
+             "assessment": long_text(case.assessment, "assessment"),
+             "dismissal_reason": (Excerpt("") if partner else
+                                  long_text(case.dismissal_reason, "dismissal_reason"))}
     return CaseSummary(
         case=case, audience=audience, generated_at=now, generated_by=generated_by,
-        fingerprint=fingerprint(case_data(case, events)), owner=owner,
-        text={"title": text(case.title), "summary": text(case.summary),
-              "assessment": text(case.assessment),
-              "dismissal_reason": "" if partner else (case.dismissal_reason or "")},
+        fingerprint=fingerprint(case_data(case, events)), owner=owner, text=texts,
         signals=signals, actions=actions, reviews=reviews,
         timeline=timeline, comments=comments, earlier_events=left_out,
+        earlier_comments=earlier_comments, earlier_signals=earlier_signals,
+        earlier_actions=earlier_actions, earlier_reviews=earlier_reviews,
+        shortened_texts=shortened + timeline_shortened,
     )
