@@ -7,6 +7,7 @@ exports at once. Speed and memory figures are in bench/bench_pdf.py, not here.""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -98,3 +99,64 @@ def test_a_partner_pdf_is_shortened_too_and_a_short_case_not_at_all(client, make
     text = pdf_text(client.get(f"/cases/{short.key}/summary.pdf").data)
     assert "Kurz und klar." in text
     assert "Abridged" not in text and "Shortened here" not in text
+
+
+# --- the case page and the case's JSON ------------------------------------------------------
+
+
+def test_the_case_page_shows_the_latest_50_comments_and_links_to_older_ones(
+        app, client, make, login_as):
+    case = make.case("mitigating")
+    add_comments(app, case, make.specialist, [f"Kommentar-{n:03d} zum Fall" for n in range(120)])
+    login_as(make.pm)
+
+    page = client.get(f"/cases/{case.key}").text
+
+    comments = page[page.index('id="comments"'):]
+    shown = re.findall(r"Kommentar-(\d{3})", comments[:comments.index("</section>")])
+    assert shown == [f"{n:03d}" for n in range(70, 120)]  # the latest 50, oldest first
+    older = f"/cases/{case.key}/comments?page=2"
+    assert f'href="{older}"' in page and "Show 70 older comments" in page
+    # The audit trail beside it: the latest 50 events, and the way to the older ones.
+    assert page.count('class="timeline-head"') == 50
+    assert f'href="/cases/{case.key}/audit?page=2"' in page
+
+    second = client.get(older)
+    assert second.status_code == 200
+    assert re.findall(r"Kommentar-(\d{3})", second.text) == [
+        f"{n:03d}" for n in range(69, 19, -1)]  # the 50 before them, newest first
+    third = client.get(f"/cases/{case.key}/comments?page=3")
+    assert re.findall(r"Kommentar-(\d{3})", third.text) == [
+        f"{n:03d}" for n in range(19, -1, -1)]
+    assert "120 comments, newest first" in third.text
+
+    trail = client.get(f"/cases/{case.key}/audit?page=2")
+    assert trail.status_code == 200
+    assert trail.text.count('class="timeline-head"') == 50
+    assert "commented" in trail.text
+
+
+def test_the_older_pages_follow_the_case_s_visibility(app, client, make, login_as):
+    case = make.case("assigned", category="child_safety")
+    with app.app_context():
+        db.session.get(Case, case.id).restricted = True
+        db.session.commit()
+    login_as("policy_specialist")
+    assert client.get(f"/cases/{case.key}/comments").status_code == 404
+    assert client.get(f"/cases/{case.key}/audit").status_code == 404
+
+
+def test_the_case_json_holds_the_latest_50_comments_and_links_to_all(
+        app, make, token_for):
+    case = make.case("mitigating")
+    add_comments(app, case, make.specialist, [f"Kommentar-{n:03d}" for n in range(60)])
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(make.pm)}"}
+
+    body = client.get(f"/api/v1/cases/{case.key}", headers=headers).get_json()
+
+    assert [c["body"] for c in body["comments"]] == [f"Kommentar-{n:03d}" for n in range(10, 60)]
+    assert body["comments_total"] == 60
+    assert body["links"]["comments"] == f"/api/v1/cases/{case.key}/comments"
+    listed = client.get(body["links"]["comments"] + "?per_page=200", headers=headers).get_json()
+    assert listed["total"] == 60 and len(listed["items"]) == 60

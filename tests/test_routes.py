@@ -105,9 +105,15 @@ ACCESS: dict[str, dict[str, tuple]] = {
         "GET": (LOGIN, 200, 200, 200, 403, 403),
         "POST": (LOGIN, 422, 422, 422, 403, 403),
     },
+    # GET: every comment, a page at a time (the case page shows the latest).
     "/cases/<case_key:key>/comments": {
-        "GET": (405, 405, 405, 405, 405, 405),
+        "GET": (LOGIN, 200, 200, 200, 200, 200),
         "POST": (LOGIN, 422, 422, 422, 422, 403),
+    },
+    # The whole audit trail, a page at a time, for every reader of the case.
+    "/cases/<case_key:key>/audit": {
+        "GET": (LOGIN, 200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405, 405),
     },
     # Here with start_mitigation on an assigned case; every step is in TRANSITION_ACCESS.
     "/cases/<case_key:key>/do/<action>": {

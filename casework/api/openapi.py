@@ -256,7 +256,12 @@ def schemas() -> dict:
         "summary": STR, "assessment": STR, "dismissal_reason": NSTR,
         "signals": {"type": "array", "items": _ref("Signal")},
         "actions": {"type": "array", "items": _ref("MitigationAction")},
-        "comments": {"type": "array", "items": _ref("Comment")},
+        "comments": {"type": "array", "items": _ref("Comment"), "maxItems": 50,
+                     "description": "The latest 50 comments, oldest first; "
+                                    "`links.comments` (`GET /cases/{key}/comments`) pages "
+                                    "them all"},
+        "comments_total": {"type": "integer", "minimum": 0,
+                           "description": "How many comments the case has"},
         "reviews": {"type": "array", "items": _ref("Review")},
     }, closed=False)]}
     event = _obj({"id": {"type": "integer"}, "occurred_at": TIME, "actor": nuser,

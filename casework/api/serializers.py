@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import Enum
 
+import sqlalchemy as sa
 from flask import request, url_for
 
+from casework.extensions import db
 from casework.models import AuditEvent, Case, Comment, MitigationAction, Review, Signal, User
+from casework.pagination import lean_count
 from casework.signals.loaders import visible_original
 from casework.web.edge import actor
 
@@ -120,18 +123,32 @@ def case_summary_json(case: Case) -> dict:
     }
 
 
+# A case answers with its latest comments only, as the case page shows them, so that its
+# answer stays small however long the discussion; GET /cases/{key}/comments pages them all.
+COMMENTS_EMBEDDED = 50
+
+
 def case_json(case: Case) -> dict:
     """Everything on the case page."""
+    summary = case_summary_json(case)
+    latest = db.session.scalars(
+        sa.select(Comment).where(Comment.case_id == case.id)
+        .options(sa.orm.joinedload(Comment.author))
+        .order_by(Comment.id.desc()).limit(COMMENTS_EMBEDDED)).all()
     return {
-        **case_summary_json(case),
+        **summary,
         "summary": case.summary,
         "assessment": case.assessment,
         "dismissal_reason": case.dismissal_reason,
         "created_by": user_ref(case.created_by),
         "signals": [signal_json(s) for s in case.signals],
         "actions": [action_json(a) for a in case.actions],
-        "comments": [comment_json(c) for c in case.comments],
+        "comments": [comment_json(c) for c in reversed(latest)],
+        "comments_total": lean_count(sa.select(Comment.id).where(
+            Comment.case_id == case.id)).number,
         "reviews": [review_json(r) for r in case.reviews],
+        "links": {**summary["links"],
+                  "comments": url_for("api.list_comments", key=case.key)},
     }
 
 

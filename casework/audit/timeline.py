@@ -130,11 +130,18 @@ def describe(event: AuditEvent, names: dict[str, str]) -> TimelineEntry:
     return TimelineEntry(event, actor_name, str(verb), changes)
 
 
-def timeline_for(case: Case) -> list[TimelineEntry]:
-    """Every audit event of the case, oldest first, in words."""
-    events = list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.case_id == case.id)
-        .options(sa.orm.joinedload(AuditEvent.actor)).order_by(AuditEvent.id)
-    ))
+def case_events(case: Case) -> sa.Select:
+    """The case's audit events, newest first, with who did them."""
+    return (sa.select(AuditEvent).where(AuditEvent.case_id == case.id)
+            .options(sa.orm.joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc()))
+
+
+def describe_events(events) -> list[TimelineEntry]:
+    """``events`` in words, in the order given."""
     names = dict(db.session.execute(sa.select(User.email, User.name)).all())
     return [describe(event, names) for event in events]
+
+
+def latest_timeline(case: Case, limit: int) -> list[TimelineEntry]:
+    """The case's latest ``limit`` audit events, newest first, in words."""
+    return describe_events(db.session.scalars(case_events(case).limit(limit)))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import partial
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from casework import permissions
-from casework.audit.timeline import timeline_for
+from casework.audit.timeline import case_events, describe_events, latest_timeline
 from casework.cases import exports, operations
 from casework.cases.forms import (
     ActionForm,
@@ -22,8 +23,9 @@ from casework.cases.inputs import plain_int, transition_input
 from casework.cases.loaders import load_action, load_case
 from casework.cases.queries import CaseFilters
 from casework.errors import Conflict, NotFound
-from casework.models import Case
-from casework.pagination import paginate
+from casework.extensions import db
+from casework.models import Case, Comment
+from casework.pagination import lean_count, paginate
 from casework.vocabulary import (
     ActionStatus,
     Band,
@@ -70,9 +72,26 @@ def export(fmt: str):
     return exports.cases_export(actor(), CaseFilters.from_args(request.args), fmt)
 
 
+# A case page shows the latest comments and audit events, so that it stays quick however
+# long the case's history; older ones are on pages of their own, this many a page.
+LATEST_SHOWN = 50
+
+
+def _comments(case: Case) -> sa.Select:
+    """The case's comments, newest first, with their authors."""
+    return (sa.select(Comment).where(Comment.case_id == case.id)
+            .options(sa.orm.joinedload(Comment.author))
+            .order_by(Comment.created_at.desc(), Comment.id.desc()))
+
+
 def _render_case(case: Case, status: int = 200, comment_form: CommentForm | None = None):
+    latest_comments = list(db.session.scalars(_comments(case).limit(LATEST_SHOWN)))
     return render_template(
-        "cases/detail.html", case=case, timeline=timeline_for(case),
+        "cases/detail.html", case=case,
+        timeline=latest_timeline(case, LATEST_SHOWN),
+        events=lean_count(case_events(case)).number,
+        comments=latest_comments[::-1],  # oldest first: read as a conversation
+        comment_count=lean_count(_comments(case)).number,
         comment_form=comment_form or CommentForm(), button_form=EmptyForm(),
         one_click={action for action, step in STEPS.items() if step.one_click},
         primary={action for action, step in STEPS.items() if step.primary},
@@ -82,6 +101,24 @@ def _render_case(case: Case, status: int = 200, comment_form: CommentForm | None
 @bp.get("/<case_key:key>")
 def detail(key: str):
     return _render_case(load_case(actor(), key))
+
+
+@bp.get("/<case_key:key>/comments")
+def comments(key: str):
+    """Every comment on a case, newest first, a page at a time (the case page shows the
+    latest ones; its "older comments" link is this list's second page)."""
+    case = load_case(actor(), key)
+    page = paginate(_comments(case), per_page=LATEST_SHOWN, max_per_page=200)
+    return render_template("cases/comments.html", case=case, page=page)
+
+
+@bp.get("/<case_key:key>/audit")
+def audit_trail(key: str):
+    """A case's whole audit trail, newest first, a page at a time."""
+    case = load_case(actor(), key)
+    page = paginate(case_events(case), per_page=LATEST_SHOWN, max_per_page=200)
+    return render_template("cases/audit.html", case=case, page=page,
+                           timeline=describe_events(page.items))
 
 
 @bp.route("/<case_key:key>/edit", methods=["GET", "POST"])
