@@ -106,6 +106,13 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "API_RATE_WINDOW": timedelta(minutes=1),
         # How long an API Idempotency-Key and its answer are kept for retries.
         "API_IDEMPOTENCY_TTL": timedelta(hours=_env_int("CASEWORK_API_IDEMPOTENCY_HOURS", 24)),
+        # The most rows an export (CSV or XLSX) holds; a larger one is refused with 422 and
+        # the advice to narrow the filters. 0 turns the bound off. See docs/limits.md.
+        "EXPORT_MAX_ROWS": _env_limit("CASEWORK_EXPORT_MAX_ROWS", 50_000),
+        # PDFs and exports under way at once per user, across every worker and server
+        # (casework/web/download_slots.py); more get 429 with Retry-After. 0: no bound.
+        "DOWNLOADS_PER_USER": _env_limit("CASEWORK_DOWNLOADS_PER_USER", 2),
+        "DOWNLOAD_RETRY_SECONDS": 10,
         # PostgreSQL: how long a statement waits for a row or table lock before the request
         # answers 503 (database_busy, with Retry-After); 0 waits for ever. SQLite waits
         # SQLITE_BUSY_TIMEOUT_MS for its write lock instead.

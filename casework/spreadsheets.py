@@ -4,18 +4,31 @@ CSV: UTF-8 with a BOM (so Excel reads umlauts), `;` between fields (Excel in Ger
 locales splits on it), CRLF line ends. Both formats neutralise cells that Excel would
 run as formulas (`=`, `+`, `-`, `@` at the start), since titles and descriptions come
 from outside and may be hostile.
+
+Memory stays flat however long the list: rows are read from the database in batches, CSV
+is streamed as it is written, and XLSX is written by openpyxl's write-only workbook into a
+temporary file that is then sent. An export holds at most ``EXPORT_MAX_ROWS`` rows (a
+larger one is refused before anything is read), and it takes one of the user's download
+slots (``casework.web.download_slots``) while it works.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
+from flask_babel import format_number
+from flask_babel import gettext as _
+
+from casework.errors import ValidationFailed
+from casework.pagination import Count, lean_count
+from casework.web.download_slots import DownloadSlot, take_download_slot
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -73,18 +86,34 @@ def csv_rows(columns: list[Column], rows: Iterable) -> Iterable[str]:
     yield buffer.getvalue()
 
 
-def csv_response(filename: str, columns: list[Column], rows: Iterable) -> Response:
-    return Response(
-        stream_with_context(csv_rows(columns, rows)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                 # Confidential, like the PDFs: kept by no browser's or proxy's cache.
-                 "Cache-Control": "no-store"},
-    )
+def _holding(slot: DownloadSlot, chunks: Iterable[str]) -> Iterator[str]:
+    """``chunks``, with ``slot`` given back when the last is sent or the client goes."""
+    try:
+        yield from chunks
+    finally:
+        slot.release()
 
 
-def xlsx_bytes(sheet: str, columns: list[Column], rows: Iterable) -> bytes:
-    """An XLSX workbook: text stays text, numbers numbers, times real dates (UTC)."""
+def _headers(filename: str) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{filename}"',
+            # Confidential, like the PDFs: kept by no browser's or proxy's cache.
+            "Cache-Control": "no-store"}
+
+
+def csv_response(filename: str, columns: list[Column], rows: Iterable,
+                 slot: DownloadSlot | None = None) -> Response:
+    """CSV streamed as it is written; ``slot`` is held until the last row is sent."""
+    slot = slot or DownloadSlot(None)
+    response = Response(stream_with_context(_holding(slot, csv_rows(columns, rows))),
+                        mimetype="text/csv", headers=_headers(filename))
+    response.call_on_close(slot.release)  # also when the stream never began
+    return response
+
+
+def write_xlsx(target, sheet: str, columns: list[Column], rows: Iterable) -> None:
+    """An XLSX workbook into the file ``target``: text stays text, numbers numbers, times
+    real dates (UTC). Written row by row (openpyxl's write-only mode), so memory does not
+    grow with the rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -114,24 +143,66 @@ def xlsx_bytes(sheet: str, columns: list[Column], rows: Iterable) -> bytes:
                 cell.data_type = "s"  # never a formula, whatever the text starts with
             cells.append(cell)
         ws.append(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    book.save(target)
 
 
-def xlsx_response(filename: str, sheet: str, columns: list[Column], rows: Iterable) -> Response:
-    return Response(
-        xlsx_bytes(sheet, columns, rows),
+def _read_out(handle, size: int = 64 * 1024) -> Iterator[bytes]:
+    """The file's bytes a chunk at a time; the file is closed after the last."""
+    with handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def xlsx_response(filename: str, sheet: str, columns: list[Column], rows: Iterable,
+                  slot: DownloadSlot | None = None) -> Response:
+    """The workbook written to a temporary file (holding ``slot`` meanwhile), then sent
+    from it: neither the rows nor the file are ever all in memory."""
+    # Closed when its last byte is sent, when the response is closed, or if writing fails.
+    handle = tempfile.TemporaryFile(prefix="casework-export-", suffix=".xlsx")  # noqa: SIM115
+    try:
+        with slot or DownloadSlot(None):
+            write_xlsx(handle, sheet, columns, rows)
+        size = handle.tell()
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    response = Response(
+        _read_out(handle),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                 # Confidential, like the PDFs: kept by no browser's or proxy's cache.
-                 "Cache-Control": "no-store"},
-    )
+        headers=_headers(filename))
+    response.content_length = size
+    response.call_on_close(handle.close)
+    return response
 
 
-def audited_export(user, query, *, what: str, filters, fmt: str, columns: list[Column]) -> Response:
-    """Record the export (who, what, which filters, which format), then stream ``query``'s
-    rows as CSV or XLSX. ``what`` names the list: "cases" or "signals"."""
+def check_export_size(count: Callable[[int], Count] | None, query) -> None:
+    """Refuse an export of more rows than ``EXPORT_MAX_ROWS``, counting no further.
+
+    :raise ValidationFailed: the filters find more rows than an export may hold.
+    """
+    limit = current_app.config["EXPORT_MAX_ROWS"]
+    if not limit:
+        return
+    counted = count(limit) if count else lean_count(query, limit)
+    if counted.exact and counted.number <= limit:
+        return
+    raise ValidationFailed(
+        _("This export would hold more than %(limit)s rows, the most one export may hold. "
+          "Narrow the filters (a market, a state, a category or a period, for example) and "
+          "export again.", limit=format_number(limit)), code="export_too_large")
+
+
+def audited_export(user, query, *, what: str, filters, fmt: str, columns: list[Column],
+                   count: Callable[[int], Count] | None = None) -> Response:
+    """Check the size, take one of the user's download slots, record the export (who,
+    what, which filters, which format), then write ``query``'s rows as CSV or XLSX.
+    ``what`` names the list: "cases" or "signals"; ``count(limit)`` counts the rows the
+    quick way (else the query is counted).
+
+    :raise ValidationFailed: more rows than ``EXPORT_MAX_ROWS``.
+    :raise TooManyRequests: the user has as many downloads under way as they may.
+    """
     from flask_babel import format_date
 
     from casework import audit
@@ -139,12 +210,19 @@ def audited_export(user, query, *, what: str, filters, fmt: str, columns: list[C
     from casework.vocabulary import AuditAction, AuditEntity
     from casework.web.edge import unit_of_work
 
-    with unit_of_work():
-        audit.record(AuditEntity.EXPORT, AuditAction(f"{what}_exported"), actor=user, changes={
-            "format": fmt, "filters": {k: (str(v) if v is not None else None)
-                                       for k, v in vars(filters).items()}})
-    rows = streamed(query)
-    name = f"{what}-{format_date(utcnow(), 'yyyy-MM-dd')}.{fmt}"
-    if fmt == "xlsx":
-        return xlsx_response(name, what.capitalize(), columns, rows)
-    return csv_response(name, columns, rows)
+    check_export_size(count, query)
+    slot = take_download_slot(user)
+    try:
+        with unit_of_work():
+            audit.record(AuditEntity.EXPORT, AuditAction(f"{what}_exported"), actor=user,
+                         changes={"format": fmt, "filters": {
+                             k: (str(v) if v is not None else None)
+                             for k, v in vars(filters).items()}})
+        rows = streamed(query)
+        name = f"{what}-{format_date(utcnow(), 'yyyy-MM-dd')}.{fmt}"
+        if fmt == "xlsx":
+            return xlsx_response(name, what.capitalize(), columns, rows, slot)
+        return csv_response(name, columns, rows, slot)
+    except BaseException:
+        slot.release()
+        raise

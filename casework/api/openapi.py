@@ -98,6 +98,8 @@ ERROR_TEXTS = {
     413: "Body too large",
     415: "Not sent as application/json",
     422: "Input not valid; `fields` says which",
+    429: "Too many at once: the caller already has as many PDFs and exports under way as "
+         "a user may (`too_many_requests`, with `Retry-After`)",
 }
 
 
@@ -427,10 +429,12 @@ def export_paths(paths: dict) -> dict:
                 "description": f"**Who:** {EVERYONE}; the file holds only what the caller "
                                f"may see. {written} Cells that Excel would run as "
                                "formulas are neutralised. Each export is recorded in the "
-                               "audit trail.",
+                               "audit trail. An export holds at most 50,000 rows (the "
+                               "server's `CASEWORK_EXPORT_MAX_ROWS`): filters that find "
+                               "more are refused with 422 `export_too_large`; narrow them.",
                 "parameters": filters,
                 "responses": {"200": {"description": "The file, as an attachment",
-                                      "content": content}, **_errors(401, 422)}}}
+                                      "content": content}, **_errors(401, 422, 429)}}}
     return exports
 
 
@@ -635,13 +639,13 @@ def document() -> dict:
             "e-mails or links)", EVERYONE + " who may see the case",
             [PATH_KEY, _query("audience", {"type": "string",
                                            "enum": ["internal", "partner", ""]},
-                              "Who the PDF is for (empty: internal)")], 403, 404, 422)},
+                              "Who the PDF is for (empty: internal)")], 403, 404, 422, 429)},
         "/landscape.pdf": {"get": _pdf_op(
             "getLandscapePdf", "The risk landscape report (Lagebericht) for a period and "
             "market, as on the dashboard", REPORT_READERS,
             [_query("from", DAY, "The first day (empty: a week before `to`)"),
              _query("to", DAY, "The last day (empty: today)"),
-             _query("market", _filter(Market))], 403, 422)},
+             _query("market", _filter(Market))], 403, 422, 429)},
         "/dashboard": {"get": _op(
             "getDashboard", "Every figure of the dashboard for a period and market, as the "
             "caller may see them; each count links (`list`) to the API list of what it "

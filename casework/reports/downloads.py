@@ -1,4 +1,8 @@
-"""PDF downloads as responses, shared by the pages and the API: render, audit, answer."""
+"""PDF downloads as responses, shared by the pages and the API: render, audit, answer.
+
+Rendering holds one of the reader's download slots (``casework.web.download_slots``): a
+reader with as many PDFs and exports under way as allowed gets 429 and Retry-After.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from casework.reports import documents, operations
 from casework.reports.figures import Period
 from casework.reports.summary import Audience
 from casework.vocabulary import label
+from casework.web.download_slots import take_download_slot
 from casework.web.edge import require, unit_of_work
 
 
@@ -40,11 +45,13 @@ def summary_download(reader: User, case: Case, audience_value: str | None):
 
     :raise PermissionDenied: the reader may not download it.
     :raise ValidationFailed: an unknown audience.
+    :raise TooManyRequests: the reader has as many downloads under way as they may.
     """
     require(permissions.can_download_summary(reader, case))
     audience = audience_from(audience_value)
     by = label(reader.role) if audience == Audience.PARTNER else reader.name
-    pdf, summary = documents.summary_pdf(case, audience, generated_by=by)
+    with take_download_slot(reader):
+        pdf, summary = documents.summary_pdf(case, audience, generated_by=by)
     with unit_of_work():
         operations.record_summary_download(reader, case, audience, summary.fingerprint)
     return pdf_response(pdf, documents.summary_filename(case, audience))
@@ -55,10 +62,12 @@ def landscape_download(reader: User, args):
 
     :raise PermissionDenied: the reader's role does not read the dashboard.
     :raise ValidationFailed: the period or market is not valid.
+    :raise TooManyRequests: the reader has as many downloads under way as they may.
     """
     require(permissions.can_view_dashboard(reader))
     period = Period.from_values(args.get("from"), args.get("to"), args.get("market"))
-    pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
+    with take_download_slot(reader):
+        pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
     with unit_of_work():
         operations.record_landscape_download(reader, period)
     return pdf_response(pdf, documents.landscape_filename(period))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+import sqlalchemy as sa
 from flask import Response
 
-from casework.models import User
+from casework.models import Case, Signal, User
 from casework.signals.queries import SignalFilters
 from casework.spreadsheets import Column, audited_export
 
@@ -27,6 +30,16 @@ COLUMNS = [
 
 
 def signals_export(user: User, filters: SignalFilters, fmt: str) -> Response:
-    """The signals the user may see under ``filters``, audited."""
-    return audited_export(user, filters.select(user), what="signals", filters=filters,
-                          fmt=fmt, columns=COLUMNS)
+    """The signals the user may see under ``filters``, audited.
+
+    :raise ValidationFailed: more signals than an export may hold.
+    :raise TooManyRequests: the user has as many downloads under way as they may.
+    """
+    # The case column needs the key alone: joined in, not a query per case (nor the
+    # case's markets and surfaces, which a case otherwise loads with it).
+    case = sa.orm.joinedload(Signal.case)
+    query = filters.select(user).options(
+        case.load_only(Case.key), case.lazyload(Case.market_rows),
+        case.lazyload(Case.surface_rows))
+    return audited_export(user, query, what="signals", filters=filters, fmt=fmt,
+                          columns=COLUMNS, count=partial(filters.count, user))
