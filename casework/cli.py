@@ -103,6 +103,20 @@ def deactivate_command(email: str) -> None:
     click.echo(f"{user.email} is deactivated.")
 
 
+@casework_cli.command("unlock")
+@click.option("--email", required=True, help="The account whose failed logins to forget.")
+@click.option("--address", default=None,
+              help="Also forget the failed logins from this IP address.")
+def unlock_command(email: str, address: str | None) -> None:
+    """Let a user locked out by too many failed logins log in again at once."""
+    from casework.auth import throttle
+
+    user = _user_or_fail(email)
+    with unit_of_work():
+        forgotten = throttle.unlock(user.email, address)
+    click.echo(f"{user.email} may log in again ({forgotten} failed logins forgotten).")
+
+
 @casework_cli.command("create-token")
 @click.option("--email", required=True)
 @click.option("--name", default="", help="What the token is for, e.g. 'monitoring import'.")

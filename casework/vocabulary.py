@@ -161,6 +161,7 @@ class AuditAction(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     LOGIN_THROTTLED = "login_throttled"
+    LOGIN_UNLOCKED = "login_unlocked"
     LOGOUT = "logout"
     PASSWORD_CHANGED = "password_changed"
     PASSWORD_RESET = "password_reset"

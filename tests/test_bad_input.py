@@ -644,3 +644,19 @@ def test_odd_page_numbers_show_a_page_not_an_error(client, make, login_as, url, 
     login_as(make.pm)
     response = client.get(f"{url}?page={page}&per_page=99999999999999999999")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("version", [None, "", "   "])
+def test_an_edit_without_the_version_it_was_opened_at_is_refused(client, make, login_as,
+                                                                 db_state, version):
+    """Without a version the form cannot tell whether someone changed the case since it
+    was opened: it used to take the case's current version and overwrite their change."""
+    case = make.case("assigned")
+    login_as(make.pm)
+    before = db_state()
+    response = client.post(f"/cases/{case.key}/edit", data={
+        "title": "Changed", "category": "hate_speech", "markets": ["DE"],
+        "likelihood": "3", "impact": "3", **({} if version is None else {"version": version})})
+    assert response.status_code == 422
+    assert "did not say which version of the case it was opened at" in response.text
+    assert db_state() == before

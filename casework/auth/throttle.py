@@ -70,3 +70,18 @@ def record_failure(email: str, remote_addr: str | None) -> None:
 def forget_failures(email: str) -> None:
     """A successful login starts the account's count afresh (not the address's)."""
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == _key(email)))
+
+
+def unlock(email: str, remote_addr: str | None = None) -> int:
+    """Forget the failed logins of an account (and of an address, if given), so that its
+    owner may log in at once: the way back in for an admin locked out by the throttle.
+    Audited; returns how many failures were forgotten.
+    """
+    condition = LoginFailure.email == _key(email)
+    if remote_addr:
+        condition = sa.or_(condition, LoginFailure.remote_addr == remote_addr)
+    forgotten = db.session.execute(sa.delete(LoginFailure).where(condition)).rowcount
+    audit.record(AuditEntity.USER, AuditAction.LOGIN_UNLOCKED,
+                 changes={"email": _key(email), "remote_addr": remote_addr,
+                          "failures_forgotten": forgotten})
+    return forgotten

@@ -17,6 +17,7 @@ from casework.errors import CaseworkError
 from casework.extensions import login_manager
 from casework.models.types import utcnow
 from casework.users.operations import change_password, find_user, record_login, record_logout
+from casework.users.passwords import password_matches
 from casework.vocabulary import Role
 from casework.web.edge import actor, require, unit_of_work
 from casework.web.forms import EmptyForm, show_error
@@ -115,7 +116,7 @@ def login():
             return (render_template("auth/login.html", form=form), 429,
                     {"Retry-After": str(wait)})
         user = find_user(email)
-        valid = user is not None and user.active and user.check_password(form.password.data)
+        valid = password_matches(user, form.password.data)
         with unit_of_work():
             record_login(user, email, succeeded=valid)
             if valid:

@@ -47,6 +47,19 @@ class CaseFieldsForm(FlaskForm):
         }
 
 
+class VersionField(HiddenField):
+    """The case version a form was opened at, as posted: never filled in from the record
+    (``EditCaseForm(obj=case)`` would otherwise take the case's current version for a
+    POST without one, and overwrite whatever changed since). A missing version is shown
+    above the form, where a hidden field's message can be seen."""
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, None, extra_filters)
+
+    def post_validate(self, form, validation_stopped):
+        form.form_errors.extend(self.errors)
+
+
 class EditCaseForm(CaseFieldsForm):
     assessment = TextAreaField(_l("Assessment"), validators=[Length(max=TEXT_MAX)])
     restricted = BooleanField(
@@ -54,7 +67,9 @@ class EditCaseForm(CaseFieldsForm):
         description=_l("Only the owner, program managers and admins see a restricted case "
                        "(e.g. child safety)."),
     )
-    version = HiddenField(validators=[DataRequired()])
+    version = VersionField(validators=[DataRequired(
+        _l("Reload the page and make your change again: the form did not say which "
+           "version of the case it was opened at."))])
 
     def case_fields(self) -> dict:
         fields = {**super().case_fields(), "assessment": self.assessment.data}

@@ -11,32 +11,9 @@ from casework import audit
 from casework.errors import Conflict, ValidationFailed
 from casework.extensions import db
 from casework.models import User
+from casework.users.passwords import password_problem
 from casework.validation import NAME_MAX, clean_enum, clean_text
 from casework.vocabulary import AuditAction, AuditEntity, Role
-
-PASSWORD_MIN_LENGTH = 12
-# The most common choices that still pass the length rule.
-COMMON_PASSWORDS = frozenset({
-    "password1234", "123456789012", "qwertyuiopas", "passwort1234", "iloveyou1234",
-    "casework1234", "administrator", "letmein12345", "welcome12345", "willkommen12",
-})
-
-
-def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
-    """Why a password is too weak, or None when it is acceptable."""
-    if len(password) < PASSWORD_MIN_LENGTH:
-        return _("The password needs at least %(n)d characters.", n=PASSWORD_MIN_LENGTH)
-    if len(set(password)) < 5:
-        return _("The password repeats too few different characters.")
-    lowered = password.lower()
-    if lowered in COMMON_PASSWORDS:
-        return _("This password is too common.")
-    local_part = email.split("@")[0].lower()
-    if (local_part and len(local_part) >= 4 and local_part in lowered) or (
-        name and name.lower().replace(" ", "") in lowered.replace(" ", "")
-    ):
-        return _("The password must not contain your name or e-mail address.")
-    return None
 
 
 def normalise_email(value: str) -> str:
