@@ -93,14 +93,16 @@ def set_role_command(email: str, role: str) -> None:
 @casework_cli.command("deactivate")
 @click.option("--email", required=True)
 def deactivate_command(email: str) -> None:
-    """Stop a user from logging in; their sessions end."""
+    """Stop a user from logging in; their sessions end and their API tokens are revoked."""
     user = _user_or_fail(email)
     try:
         with unit_of_work():
-            users.deactivate_user(None, user)
+            revoked = users.deactivate_user(None, user)
     except CaseworkError as error:
         fail(error.message)
-    click.echo(f"{user.email} is deactivated.")
+    click.echo(f"{user.email} is deactivated; every session ended.")
+    for token in revoked:
+        click.echo(f"Revoked the API token {token.name} ({token.hint}…).")
 
 
 @casework_cli.command("unlock")
@@ -120,14 +122,16 @@ def unlock_command(email: str, address: str | None) -> None:
 @casework_cli.command("create-token")
 @click.option("--email", required=True)
 @click.option("--name", default="", help="What the token is for, e.g. 'monitoring import'.")
-def create_token_command(email: str, name: str) -> None:
+@click.option("--expires-in-days", type=int, default=None,
+              help="Days until the token stops working (1-365); without it, it has no end.")
+def create_token_command(email: str, name: str, expires_in_days: int | None) -> None:
     """Create an API token for a user and print it (shown only this once)."""
     from casework.api.tokens import create_token
 
     user = _user_or_fail(email)
     try:
         with unit_of_work():
-            _token, secret = create_token(None, user, name)
+            _token, secret = create_token(None, user, name, expires_in_days=expires_in_days)
     except CaseworkError as error:
         fail(error.message)
     click.echo(secret)

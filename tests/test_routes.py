@@ -159,6 +159,11 @@ ACCESS: dict[str, dict[str, tuple]] = {
         "GET": (LOGIN, 200, 403, 403, 403, 403),
         "POST": (LOGIN, 422, 403, 403, 403, 403),
     },
+    # Admins revoke anyone's API token (here one of the admin's own).
+    "/users/tokens/<int:token_id>/revoke": {
+        "GET": (405, 405, 405, 405, 405, 405),
+        "POST": (LOGIN, 302, 403, 403, 403, 403),
+    },
     # Everyone's own account page, with the password change.
     "/account": {
         "GET": (LOGIN, 200, 200, 200, 200, 200),

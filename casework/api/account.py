@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import Length
+from wtforms import IntegerField, StringField
+from wtforms.validators import Length, Optional
 
 from casework.api import tokens
 from casework.extensions import db
@@ -23,12 +23,18 @@ bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 class NewTokenForm(FlaskForm):
     name = StringField(_l("What is it for?"), validators=[Length(max=NAME_MAX)],
                        description=_l("For example: social-media monitoring import."))
+    # The range is the operation's rule (tokens.MAX_DAYS); the form only reads a number.
+    expires_in_days = IntegerField(
+        _l("Expires after (days)"), default=90, validators=[Optional()],
+        description=_l("From 1 to %(max)d days. Leave it empty for a token without end.",
+                       max=tokens.MAX_DAYS))
 
 
 @bp.route("", methods=["GET", "POST"])
 def index():
     form = NewTokenForm()
-    outcome = submit(form, lambda: tokens.create_token(actor(), actor(), form.name.data))
+    outcome = submit(form, lambda: tokens.create_token(
+        actor(), actor(), form.name.data, expires_in_days=form.expires_in_days.data))
     secret = None
     if outcome.done:
         _token, secret = outcome.result

@@ -315,7 +315,8 @@ def schemas() -> dict:
         "AuditPage": _page("AuditEvent"),
         "ActionPage": _page("MitigationAction"), "CommentPage": _page("Comment"),
         "Me": _obj({"email": STR, "name": STR, "role": _enum(Role), "token": _obj(
-            {"name": STR, "hint": STR, "created_at": TIME, "last_used_at": NTIME},
+            {"name": STR, "hint": STR, "created_at": TIME, "last_used_at": NTIME,
+             "expires_at": NTIME},
             closed=False)}, ["email", "name", "role", "token"], closed=False),
         "UserList": _obj({"items": {"type": "array", "items": _ref("User")}}, ["items"],
                          closed=False),
@@ -451,7 +452,9 @@ def workflow_text() -> str:
 DESCRIPTION = (
     "Signals, cases, mitigation actions, comments and the audit trail. Authenticate with "
     "`Authorization: Bearer <token>` (create one on your account page or with `flask "
-    "casework create-token`). Errors are always `{\"error\": {\"code\", \"message\", "
+    "casework create-token`). A token stops working (401) when it expires, is revoked, or "
+    "its user changes their password, has it reset or is deactivated. Errors are always "
+    "`{\"error\": {\"code\", \"message\", "
     "\"fields\"}}`. Times are UTC ISO 8601.\n\n"
     "A refusal has one class, decided in this order: 404 (not there or not visible to you), "
     "403 (your role may never), 409 (the record's state does not allow it now, or your "

@@ -113,7 +113,8 @@ def me():
     return jsonify({**out.user_ref(actor()), "token": {
         "name": token.name, "hint": token.hint,
         "created_at": out.time_json(token.created_at),
-        "last_used_at": out.time_json(token.last_used_at)}})
+        "last_used_at": out.time_json(token.last_used_at),
+        "expires_at": out.time_json(token.expires_at)}})
 
 
 @bp.get("/owners")
@@ -183,7 +184,8 @@ def import_signals():
         raise invalid_fields({"dry_run": _("Use one of: 1, true, 0, false.")},
                              _("Some query parameters are not valid."))
     # The import commits batch by batch itself (casework/signals/importing.py).
-    report = importing.import_signals(actor(), data, dry_run=dry_run, filename=filename)
+    report = importing.import_signals(actor(), data, dry_run=dry_run, filename=filename,
+                                      max_rows=importing.online_max_rows())
     return jsonify(report.as_json()), 200 if dry_run else 201
 
 

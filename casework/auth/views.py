@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from casework import permissions
+from casework.api.tokens import token_names
 from casework.auth import sessions, throttle
 from casework.auth.forms import ChangePasswordForm, LoginForm
 from casework.errors import CaseworkError
@@ -158,15 +159,22 @@ def account():
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                change_password(user, current=form.current_password.data,
-                                new=form.new_password.data)
+                revoked = change_password(user, current=form.current_password.data,
+                                          new=form.new_password.data)
         except CaseworkError as error:
             show_error(form, error)
             status = error.status_code
         else:
             sessions.renew(user)  # this browser stays logged in; every other session ended
-            flash(_("Your password is changed. Other sessions have been logged out."),
-                  "success")
+            if revoked:
+                flash(ngettext("Your password is changed. Your other sessions and %(num)d API "
+                               "token (%(names)s) were ended.",
+                               "Your password is changed. Your other sessions and %(num)d API "
+                               "tokens (%(names)s) were ended.",
+                               len(revoked), names=token_names(revoked)), "success")
+            else:
+                flash(_("Your password is changed. Other sessions have been logged out."),
+                      "success")
             return redirect(url_for("auth.account"))
     elif request.method == "POST":
         status = 422

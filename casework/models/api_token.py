@@ -40,14 +40,20 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # After this moment the token is refused as if revoked; None for a token without end.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
-    __audit_fields__ = ("name", "hint", "revoked_at")
+    __audit_fields__ = ("name", "hint", "expires_at", "revoked_at")
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utcnow()
 
     @property
     def is_usable(self) -> bool:
-        return self.revoked_at is None and self.user.active
+        return self.revoked_at is None and not self.is_expired and self.user.active
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.hint}… of {self.user_id}>"

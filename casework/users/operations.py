@@ -8,9 +8,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from casework import audit
+from casework.api.tokens import revoke_all_tokens
 from casework.errors import Conflict, ValidationFailed
 from casework.extensions import db
-from casework.models import User
+from casework.models import ApiToken, User
 from casework.users.passwords import password_problem
 from casework.validation import NAME_MAX, clean_enum, clean_text
 from casework.vocabulary import AuditAction, AuditEntity, Role
@@ -69,23 +70,31 @@ def set_role(actor: User | None, user: User, role) -> User:
     return user
 
 
-def deactivate_user(actor: User | None, user: User) -> User:
-    """Stop a user from logging in; their open sessions end on their next request.
+def end_credentials(actor: User | None, user: User, reason: AuditAction) -> list[ApiToken]:
+    """End every session and revoke every working API token of ``user``, because of
+    ``reason``; returns the tokens revoked. The caller audits ``reason`` itself."""
+    user.end_sessions()
+    return revoke_all_tokens(actor, user, reason)
+
+
+def deactivate_user(actor: User | None, user: User) -> list[ApiToken]:
+    """Stop a user from logging in; every session ends and every API token is revoked
+    (a reactivation brings neither back). Returns the tokens revoked.
 
     :raise Conflict: an admin tries to deactivate themselves.
     """
     if actor is not None and actor.id == user.id:
         raise Conflict(_("You cannot deactivate yourself."))
     if not user.active:
-        return user
+        return []
     before = audit.snapshot(user)
     user.active = False
-    user.end_sessions()
     audit.record_changed(AuditEntity.USER, user, before, AuditAction.DEACTIVATED, actor=actor)
-    return user
+    return end_credentials(actor, user, AuditAction.DEACTIVATED)
 
 
 def reactivate_user(actor: User | None, user: User) -> User:
+    """Let a user log in again; their old sessions and tokens stay ended."""
     if user.active:
         return user
     before = audit.snapshot(user)
@@ -120,8 +129,10 @@ def _set_password(user: User, password: str) -> None:
     user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def change_password(user: User, *, current: str, new: str) -> User:
-    """The user changes their own password; every other session of theirs ends.
+def change_password(user: User, *, current: str, new: str) -> list[ApiToken]:
+    """The user changes their own password; every session of theirs ends (the request
+    edge renews the one they changed it in) and every API token is revoked. Returns the
+    tokens revoked.
 
     :raise ValidationFailed: the current password is wrong, or the new one too weak or
         the same as before.
@@ -137,15 +148,15 @@ def change_password(user: User, *, current: str, new: str) -> User:
         raise ValidationFailed(error.message, "new_password") from None
     forced = user.must_change_password
     user.must_change_password = False
-    user.end_sessions()
     # Never the password or its hash: only that it changed.
     audit.record(AuditEntity.USER, AuditAction.PASSWORD_CHANGED, entity_id=user.id, actor=user,
                  changes={"must_change_password": [True, False]} if forced else {})
-    return user
+    return end_credentials(user, user, AuditAction.PASSWORD_CHANGED)
 
 
-def reset_password(actor: User | None, user: User, temporary: str) -> User:
+def reset_password(actor: User | None, user: User, temporary: str) -> list[ApiToken]:
     """An admin sets a temporary password; the user must change it at their next login.
+    Every session of the user ends and every API token is revoked; returns those tokens.
 
     :raise Conflict: an admin tries to reset their own password (they change it instead).
     :raise ValidationFailed: the temporary password is too weak.
@@ -155,7 +166,6 @@ def reset_password(actor: User | None, user: User, temporary: str) -> User:
     _set_password(user, temporary)
     before = user.must_change_password
     user.must_change_password = True
-    user.end_sessions()
     audit.record(AuditEntity.USER, AuditAction.PASSWORD_RESET, entity_id=user.id, actor=actor,
                  changes={"must_change_password": [before, True]} if not before else {})
-    return user
+    return end_credentials(actor, user, AuditAction.PASSWORD_RESET)
