@@ -8,6 +8,11 @@ measures in a fresh process, as a worker would be:
 
 Targets from issue 4: a warm summary under 0.5 s, the landscape over 10,000 cases under
 3 s, a worker under 300 MB while rendering. Not a test: it prints, it does not fail.
+
+Then the bounds (docs/limits.md), on a second database: the summary of a case with 60
+comments of 20,000 characters and of one with 5,000 comments (well under a second each),
+that case's page, and an XLSX export of 63,000 signals with its peak memory (Python's
+allocations by tracemalloc, and the process's peak RSS).
 """
 
 from __future__ import annotations
@@ -240,9 +245,113 @@ def measure(path: Path, big_key: str) -> None:
           f"{len(CPU_TIMES)} PDFs, peak RSS {rss_peak:.0f} MB  (target < 300 MB)")
 
 
+LONG_COMMENTS, LONG_COMMENT_CHARS = 60, 20_000
+MANY_COMMENTS = 5_000
+EXPORT_SIGNALS = 63_000
+
+
+def build_bounds(path: Path) -> str:
+    """A database for the bounds: two hot cases and 63,000 signals; returns their keys."""
+    from flask_migrate import upgrade
+
+    from casework.cases.operations import add_comment
+    from casework.models import Signal
+    from casework.signals.operations import file_signal, qualify_into_new_case
+    from casework.users.operations import create_user
+    from casework.vocabulary import Category, Market, SignalSource, SignalStatus
+
+    app = _app(path)
+    with app.app_context():
+        upgrade()
+        pm = create_user(None, email="pm@bench.example", name="Paula Programm",
+                         role="program_manager", password="bench-password-1")
+        db.session.commit()
+        keys = []
+        for n, (count, length) in enumerate(((LONG_COMMENTS, LONG_COMMENT_CHARS),
+                                             (MANY_COMMENTS, 300))):
+            signal = file_signal(pm, title=f"Hot case {n}", description="", source="news",
+                                 market="DE", surface="live", category="hate_speech",
+                                 url=None, external_ref=f"hot-{n}")
+            case = qualify_into_new_case(
+                pm, signal, title=f"Hot case {n}", summary="Lange Diskussion. " * 1_000,
+                category="hate_speech", markets=["DE"], surfaces=["live"], likelihood=3,
+                impact=4)
+            words = " ".join(f"Wort{k}" for k in range(length))[:length]
+            for _ in range(count):
+                add_comment(pm, case, words)
+            db.session.commit()
+            keys.append(case.key)
+        now = datetime.now(UTC)
+        for first in range(0, EXPORT_SIGNALS, 10_000):
+            db.session.execute(sa.insert(Signal), [dict(
+                title=f"Export signal {n}: Hassrede unter Live-Streams",
+                description="Beobachtet im Live-Bereich. " * 4, source=SignalSource.NEWS,
+                market=Market.AT, category=Category.HATE_SPEECH, status=SignalStatus.NEW,
+                url=f"https://news.example.org/{n}", external_ref=f"export-{n}",
+                reported_by_id=pm.id, created_at=now, updated_at=now)
+                for n in range(first, min(first + 10_000, EXPORT_SIGNALS))])
+        db.session.commit()
+        db.engine.dispose()
+    return ",".join(keys)
+
+
+def measure_bounds(path: Path, keys: str) -> None:
+    """Time the bounded PDFs, the case page and the big export in this (fresh) process."""
+    import tracemalloc
+
+    from casework.models import Case
+    from casework.reports import documents
+    from casework.reports.summary import Audience
+
+    long_key, many_key = keys.split(",")
+    app = _app(path)
+    app.config["EXPORT_MAX_ROWS"] = 100_000  # past the default, to measure 63,000 rows
+    app.config["WTF_CSRF_ENABLED"] = False  # the bench logs in with a plain POST
+    with app.test_request_context():
+        def summary(key):
+            db.session.expire_all()
+            case = db.session.scalar(sa.select(Case).where(Case.key == key))
+            return documents.summary_pdf(case, Audience.INTERNAL, generated_by="bench")[0]
+
+        _timed(lambda: summary(long_key), 1)
+        long_pdf = _timed(lambda: summary(long_key), 5)
+        long_cpu = _cpu(5)
+        _timed(lambda: summary(many_key), 1)
+        many_pdf = _timed(lambda: summary(many_key), 5)
+        many_cpu = _cpu(5)
+    client = app.test_client()
+    client.post("/login", data={"email": "pm@bench.example", "password": "bench-password-1"})
+    client.get(f"/cases/{many_key}")
+    page = _timed(lambda: client.get(f"/cases/{many_key}").data, 10)
+    older = _timed(lambda: client.get(f"/cases/{many_key}/comments?page=40").data, 10)
+
+    rss_before = _rss_now()
+    started = time.perf_counter()
+    response = client.get("/signals/export.xlsx?status=all")
+    size = len(response.get_data())
+    export_seconds = time.perf_counter() - started
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tracemalloc.start()
+    client.get("/signals/export.xlsx?status=all").get_data()
+    _current, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"Summary PDF, {LONG_COMMENTS} comments of {LONG_COMMENT_CHARS:,} characters: warm "
+          f"median {statistics.median(long_pdf):.3f} s, {long_cpu}  (target well under 1 s)")
+    print(f"Summary PDF, {MANY_COMMENTS:,} comments: warm median "
+          f"{statistics.median(many_pdf):.3f} s, {many_cpu}  (target well under 1 s)")
+    print(f"Case page with {MANY_COMMENTS:,} comments: median {statistics.median(page) * 1000:.0f}"
+          f" ms; its comments' page 40: {statistics.median(older) * 1000:.0f} ms")
+    print(f"XLSX export of {EXPORT_SIGNALS:,} signals ({size // 1024:,} KB): "
+          f"{export_seconds:.1f} s; Python's peak allocations {traced_peak / 2**20:.0f} MB; "
+          f"process RSS {rss_before:.0f} MB before, peak {rss_peak:.0f} MB")
+
+
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--measure":
         measure(Path(sys.argv[2]), sys.argv[3])
+        return
+    if len(sys.argv) == 4 and sys.argv[1] == "--measure-bounds":
+        measure_bounds(Path(sys.argv[2]), sys.argv[3])
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
@@ -251,6 +360,12 @@ def main() -> None:
         print(f"Built the bench database in {time.perf_counter() - started:.1f} s.")
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
         subprocess.run([sys.executable, __file__, "--measure", str(path), big_key],
+                       check=True, env=env)
+        bounds = Path(folder) / "bounds.sqlite3"
+        started = time.perf_counter()
+        keys = build_bounds(bounds)
+        print(f"Built the bounds database in {time.perf_counter() - started:.1f} s.")
+        subprocess.run([sys.executable, __file__, "--measure-bounds", str(bounds), keys],
                        check=True, env=env)
 
 

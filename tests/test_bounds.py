@@ -80,11 +80,11 @@ def test_a_pdf_of_a_case_with_60_comments_of_20000_characters_is_shortened(
     assert "Lange Diskussion" in text
     # The cover says the PDF is abridged, and each place says what it left out.
     assert "Abridged." in text and f"The whole case is in Casework under {case.key}" in text
-    assert "The latest 20 comments are shown; 40 earlier comments are in Casework." in text
-    # Each of the 20 comments, the summary and the outcome say so.
-    assert text.count("Shortened here; the full text is in Casework") >= 22
+    assert "The latest 10 comments are shown; 50 earlier comments are in Casework." in text
+    # Each of the 10 comments, the summary and the outcome say so.
+    assert text.count("Shortened here; the full text is in Casework") >= 12
     # The latest comments are there, each cut; none in full, none of the earlier ones.
-    assert "C59xw0 C59xw1" in text and "C40xw0" in text
+    assert "C59xw0 C59xw1" in text and "C50xw0 C50xw1" in text
     # (the audit trail prints the start of the comments of its latest events)
     assert "C10xw0" not in text and "C0xw0 " not in text
     assert "ENDE" not in text
@@ -175,18 +175,18 @@ def _many_signals_on_many_cases(app, make, count: int) -> None:
 
     pm = make.pm
     with app.app_context():
-        first = (db.session.scalar(sa.select(sa.func.max(Case.id))) or 0) + 1
         db.session.execute(sa.insert(Case), [dict(
-            id=first + n, key=f"RISK-2020-{n + 1:04d}", year=2020, number=n + 1,
-            title=f"Bulk {n}", summary="", assessment="", category=Category.HATE_SPEECH,
-            likelihood=2, impact=2, score=4, state=CaseState.QUALIFIED, created_by_id=pm.id,
-            version=1, restricted=False) for n in range(count)])
+            key=f"RISK-2020-{n + 1:04d}", year=2020, number=n + 1, title=f"Bulk {n}",
+            summary="", assessment="", category=Category.HATE_SPEECH, likelihood=2, impact=2,
+            score=4, state=CaseState.QUALIFIED, created_by_id=pm.id, version=1,
+            restricted=False) for n in range(count)])
+        ids = db.session.scalars(sa.select(Case.id).where(Case.year == 2020)).all()
         db.session.execute(sa.insert(CaseMarket), [
-            dict(case_id=first + n, market=Market.DE) for n in range(count)])
+            dict(case_id=case_id, market=Market.DE) for case_id in ids])
         db.session.execute(sa.insert(Signal), [dict(
             title=f"Bulk signal {n}", description="", source=SignalSource.NEWS,
             market=Market.DE, category=Category.HATE_SPEECH, status=SignalStatus.QUALIFIED,
-            case_id=first + n, reported_by_id=pm.id) for n in range(count)])
+            case_id=case_id, reported_by_id=pm.id) for n, case_id in enumerate(ids)])
         db.session.commit()
 
 

@@ -79,11 +79,11 @@ def evidence(description: str | None, url: str | None) -> str:
 # The longest text printed of each kind, in characters; the rest is in Casework. A
 # paragraph of these fits on a page, so WeasyPrint never has to split one many times.
 TEXT_LIMITS = {
-    "summary": 3_000, "assessment": 3_000, "dismissal_reason": 1_500, "comment": 1_500,
-    "review_note": 1_500, "outcome": 500, "timeline": 300,
+    "summary": 2_000, "assessment": 2_000, "dismissal_reason": 1_000, "comment": 1_000,
+    "review_note": 1_000, "outcome": 500, "timeline": 300,
 }
 # The most of each list printed: the latest ones.
-COMMENTS_SHOWN = 20
+COMMENTS_SHOWN = 10
 SIGNALS_SHOWN = 50
 ACTIONS_SHOWN = 50
 REVIEWS_SHOWN = 10
