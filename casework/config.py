@@ -109,6 +109,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # The most rows an export (CSV or XLSX) holds; a larger one is refused with 422 and
         # the advice to narrow the filters. 0 turns the bound off. See docs/limits.md.
         "EXPORT_MAX_ROWS": _env_limit("CASEWORK_EXPORT_MAX_ROWS", 50_000),
+        # The most rows a page or API import takes: it runs inside the request, which must
+        # end well within the server's timeout (about 720 rows a second on SQLite). Bigger
+        # files go through `flask casework import-signals`. See docs/imports.md.
+        "IMPORT_MAX_ROWS_ONLINE": _env_limit("CASEWORK_IMPORT_MAX_ROWS_ONLINE", 10_000),
         # PDFs and exports under way at once per user, across every worker and server
         # (casework/web/download_slots.py); more get 429 with Retry-After. 0: no bound.
         "DOWNLOADS_PER_USER": _env_limit("CASEWORK_DOWNLOADS_PER_USER", 2),

@@ -320,3 +320,52 @@ def test_a_batch_that_fails_leaves_nothing_of_itself(app, make, query, monkeypat
     assert _count(query, Signal) == 1_000
     assert len(_batch_events(query)) == 2
     assert _verify_chain(app)
+
+
+# --- bounded work: what a request imports and what a page lists --------------------------
+
+
+def test_a_page_or_api_import_takes_at_most_the_online_bound(app, make, login_as, client,
+                                                             query, runner, tmp_path):
+    """An import runs inside the request, which must end within the server's timeout:
+    beyond IMPORT_MAX_ROWS_ONLINE the page and the API refuse the file (422, nothing
+    written) and point to the command line, which takes it."""
+    app.config["IMPORT_MAX_ROWS_ONLINE"] = 40
+    data = big_csv(41)
+    login_as(make.pm)
+    from io import BytesIO
+
+    page = client.post("/signals/import", data={"file": (BytesIO(data), "big.csv")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "more than 40 rows, more than the page and the API import at once" in page.text
+    answer = app.test_client().post(
+        "/api/v1/signals/import", data=data,
+        headers={"Authorization": f"Bearer {_token(app, make.pm)}", "Content-Type": "text/csv"})
+    assert answer.status_code == 422
+    assert "flask casework import-signals" in answer.get_json()["error"]["message"]
+    assert _count(query, Signal) == 0
+    path = tmp_path / "big.csv"
+    path.write_bytes(data)
+    result = runner.invoke(args=["casework", "import-signals", str(path), "--as",
+                                 make.pm.email])
+    assert result.exit_code == 0, result.output
+    assert _count(query, Signal) == 41
+
+
+def test_a_preview_lists_a_bounded_number_of_rows_errors_first(app, make, login_as, client):
+    from io import BytesIO
+
+    from casework.signals.importing import PREVIEW_ROWS
+
+    login_as(make.pm)
+    page = client.post("/signals/import",
+                       data={"file": (BytesIO(big_csv(1000, bad_every=4)), "big.csv")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 200
+    listed = page.text.count('<tr class="import-')
+    assert listed == PREVIEW_ROWS
+    assert f"Listed below: {PREVIEW_ROWS} of 1000 rows, those with errors first." in page.text
+    # All 250 errors are there before any row to import, which the count still names.
+    assert page.text.count('<tr class="import-error"') == PREVIEW_ROWS
+    assert "750 rows will be imported, 0 are in the inbox already, 250 have errors" in page.text

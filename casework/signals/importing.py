@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 
@@ -51,6 +52,9 @@ from casework.vocabulary import (
 from casework.web.edge import reading, unit_of_work
 
 MAX_ROWS = 50_000
+# The rows a preview or result page lists at most (the counts cover every row).
+PREVIEW_ROWS = 200
+SHOWN_FIRST = {"error": 0, "duplicate": 1, "created": 2}
 # Rows of the file per committed batch: long enough to be quick in bulk, short enough
 # that another user's write never waits more than a moment for the lock.
 BATCH_SIZE = 500
@@ -172,6 +176,12 @@ class ImportReport:
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.rows if r.outcome == outcome)
 
+    def shown(self, outcome: str | None = None, limit: int = PREVIEW_ROWS) -> list[RowOutcome]:
+        """The rows a page lists (of one outcome, or all): errors first, then rows already
+        there, then new ones, at most ``limit``; the counts say how many there are."""
+        rows = self.rows if outcome is None else [r for r in self.rows if r.outcome == outcome]
+        return sorted(rows, key=lambda r: (SHOWN_FIRST[r.outcome], r.row))[:limit]
+
     def as_json(self) -> dict:
         return {
             "created": self.count("created"),
@@ -209,10 +219,26 @@ def _dialect(text: str) -> str:
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
 
-def read_rows(data: bytes) -> tuple[dict[int, str], list[tuple[int, list[str]]]]:
+def online_max_rows() -> int:
+    """The most rows a page or API import takes (``IMPORT_MAX_ROWS_ONLINE``; 0: only the
+    file bound): it runs inside the request, which must end within the server's timeout."""
+    return min(current_app.config["IMPORT_MAX_ROWS_ONLINE"] or MAX_ROWS, MAX_ROWS)
+
+
+def _too_many_rows(max_rows: int) -> ImportRefused:
+    if max_rows < MAX_ROWS:
+        return ImportRefused(_(
+            "This file has more than %(n)d rows, more than the page and the API import at "
+            "once. Split it into smaller files, or have an admin import it with flask "
+            "casework import-signals.", n=max_rows), "file")
+    return ImportRefused(_("At most %(n)d rows per import, please.", n=max_rows), "file")
+
+
+def read_rows(data: bytes, max_rows: int = MAX_ROWS
+              ) -> tuple[dict[int, str], list[tuple[int, list[str]]]]:
     """The column map (index -> field) and the data rows with their row numbers.
 
-    :raise ImportRefused: no header, a required column missing, or too many rows.
+    :raise ImportRefused: no header, a required column missing, or more than ``max_rows``.
     """
     # Excel writes CRLF, also inside quoted cells: keep one kind of line break.
     text = decode(data).replace("\r\n", "\n").replace("\r", "\n")
@@ -243,9 +269,8 @@ def read_rows(data: bytes) -> tuple[dict[int, str], list[tuple[int, list[str]]]]
         for record in reader:
             if any(cell.strip() for cell in record):
                 rows.append((reader.line_num, record))
-            if len(rows) > MAX_ROWS:
-                raise ImportRefused(_("At most %(n)d rows per import, please.", n=MAX_ROWS),
-                                    "file")
+            if len(rows) > max_rows:
+                raise _too_many_rows(max_rows)
     except csv.Error as error:
         raise ImportRefused(_("Row %(row)d cannot be read: %(reason)s",
                               row=reader.line_num, reason=str(error)), "file") from None
@@ -328,13 +353,13 @@ class CheckedRow:
     candidate: Signal | None
 
 
-def check_rows(actor: User, data: bytes) -> list[CheckedRow]:
+def check_rows(actor: User, data: bytes, max_rows: int = MAX_ROWS) -> list[CheckedRow]:
     """Read the file and check every row, writing nothing and reading nothing from the
     database: a row with an error is marked so, every other row as one to create.
 
     :raise ImportRefused: the file as a whole cannot be read.
     """
-    columns, rows = read_rows(data)
+    columns, rows = read_rows(data, max_rows)
     aliases = {enum_cls: _aliases(enum_cls) for enum_cls in (SignalSource, Market, Surface,
                                                              Category)}
     checked: list[CheckedRow] = []
@@ -372,7 +397,7 @@ def _mark_duplicates(rows: list[CheckedRow], known: set[tuple]) -> list[CheckedR
 
 
 def import_signals(actor: User, data: bytes, *, dry_run: bool, filename: str = "",
-                   batch_size: int | None = None,
+                   max_rows: int = MAX_ROWS, batch_size: int | None = None,
                    after_batch: Callable[[Batch], None] | None = None) -> ImportReport:
     """Check the whole file first, then, unless ``dry_run``, file its good rows in
     batches that each commit (see :func:`file_in_batches`).
@@ -387,7 +412,7 @@ def import_signals(actor: User, data: bytes, *, dry_run: bool, filename: str = "
     if not can_import_signals(actor):
         raise PermissionDenied(_("Only program managers import signals."))
     with reading():
-        rows = check_rows(actor, data)
+        rows = check_rows(actor, data, max_rows)
         if dry_run:
             _mark_duplicates(rows, _keys_in_inbox([r.candidate for r in rows if r.candidate]))
             return ImportReport(dry_run=True, rows=[row.outcome for row in rows])

@@ -198,14 +198,16 @@ def import_csv():
         except ValueError:
             abort(400)
         outcome = submit(confirm, lambda: importing.import_signals(
-            actor(), data, dry_run=False, filename=confirm.filename.data or ""))
+            actor(), data, dry_run=False, filename=confirm.filename.data or "",
+            max_rows=importing.online_max_rows()))
         if outcome.done:
             result = outcome.result
         else:
             status = outcome.status
     elif request.method == "POST":
         data = form.file.data.read() if form.validate_on_submit() else b""
-        outcome = submit(form, lambda: importing.import_signals(actor(), data, dry_run=True))
+        outcome = submit(form, lambda: importing.import_signals(
+            actor(), data, dry_run=True, max_rows=importing.online_max_rows()))
         if outcome.done:
             report = outcome.result
             confirm.payload.data = base64.b64encode(data).decode("ascii")
