@@ -184,6 +184,32 @@ def test_the_database_refuses_to_change_or_delete_audit_events(app, trail, state
     assert verify(app).ok
 
 
+COPY_OF_FIRST = ("(id, seq, prev_hash, hash, occurred_at, actor_id, entity_type, entity_id, "
+                 "case_id, action, changes, note) SELECT id, seq, prev_hash, hash, occurred_at, "
+                 "actor_id, entity_type, entity_id, case_id, action, changes, 'replaced' "
+                 "FROM audit_events WHERE seq = 1")
+
+
+@pytest.mark.parametrize("statement", [
+    f"INSERT OR REPLACE INTO audit_events {COPY_OF_FIRST}",
+    f"REPLACE INTO audit_events {COPY_OF_FIRST}",
+    f"INSERT INTO audit_events {COPY_OF_FIRST}",
+])
+def test_the_database_refuses_to_replace_an_audit_event(app, trail, database_url, statement):
+    """SQLite's REPLACE deletes the old row without firing its DELETE trigger: an insert
+    that reuses an event's id or sequence number is refused before that happens."""
+    if statement.startswith(("INSERT OR", "REPLACE")) and \
+            sa.make_url(database_url).get_backend_name() != "sqlite":
+        pytest.skip("SQLite's own statement")
+    with app.app_context(), pytest.raises(IntegrityError, match="audit events cannot be"), \
+            db.engine.begin() as connection:
+        connection.exec_driver_sql(statement)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(
+            AuditEvent.note == "replaced")) == 0
+    assert verify(app).ok
+
+
 def test_the_orm_cannot_change_an_event_either(app, trail):
     from casework.errors import Conflict
     from casework.web.edge import unit_of_work

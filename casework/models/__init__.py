@@ -6,6 +6,7 @@ from casework.models.api_token import ApiToken
 from casework.models.audit import AuditEvent, AuditHead
 from casework.models.case import Case, CaseKeySequence, CaseMarket, CaseSurface
 from casework.models.comment import Comment
+from casework.models.health_probe import HealthProbe
 from casework.models.idempotency_key import IdempotencyKey
 from casework.models.login_failure import LoginFailure
 from casework.models.review import Review
@@ -22,6 +23,7 @@ __all__ = [
     "CaseMarket",
     "CaseSurface",
     "Comment",
+    "HealthProbe",
     "IdempotencyKey",
     "LoginFailure",
     "MitigationAction",

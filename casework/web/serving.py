@@ -28,17 +28,71 @@ request_log = logging.getLogger("casework.requests")
 REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "remote_addr")
 
 
+# How long the health check waits for the write lock: a database busy with other writes
+# is healthy, and the load balancer must not wait for it.
+PROBE_LOCK_WAIT_MS = 1000
+
+
 @bp.get("/healthz")
 def healthz():
-    """200 while the database answers, 503 when it does not; no login needed."""
+    """Whether the database can be read and written; no login needed.
+
+    200 ``{"status": "ok", "database": {"read": true, "write": "ok"}}`` when a SELECT
+    answers and a small write commits (``"write": "busy"`` when other writes held the lock
+    for the whole wait: still serving); 503 ``{"status": "unavailable"}`` when the
+    database does not answer or refuses writes (a full disk, a read-only file or replica).
+    """
     try:
         db.session.execute(sa.text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify(status="unavailable"), 503
+        return jsonify(status="unavailable", database={"read": False, "write": "failed"}), 503
     finally:
         db.session.rollback()
-    return jsonify(status="ok")
+    write = _probe_write()
+    status = "unavailable" if write == "failed" else "ok"
+    return (jsonify(status=status, database={"read": True, "write": write}),
+            503 if write == "failed" else 200)
+
+
+def _probe_write() -> str:
+    """``ok`` when a write commits, ``busy`` when the lock stayed taken, else ``failed``."""
+    from casework.models import HealthProbe
+    from casework.web.edge import database_busy
+
+    session = db.session
+    try:
+        _wait_briefly_for_locks(session)
+        now = datetime.now(UTC)
+        updated = session.execute(sa.update(HealthProbe).where(HealthProbe.id == 1)
+                                  .values(checked_at=now)).rowcount
+        if not updated:
+            session.add(HealthProbe(id=1, checked_at=now))
+        session.commit()
+        return "ok"
+    except SQLAlchemyError as error:
+        session.rollback()
+        return "busy" if database_busy(error) else "failed"
+    finally:
+        _restore_lock_wait(session)
+
+
+def _wait_briefly_for_locks(session) -> None:
+    if db.engine.dialect.name == "sqlite":
+        session.execute(sa.text(f"PRAGMA busy_timeout = {PROBE_LOCK_WAIT_MS}"))
+    else:
+        session.execute(sa.text(f"SET LOCAL lock_timeout = {PROBE_LOCK_WAIT_MS}"))
+
+
+def _restore_lock_wait(session) -> None:
+    """SQLite's busy timeout belongs to the pooled connection: give it back as it was."""
+    if db.engine.dialect.name == "sqlite":
+        from casework import config
+
+        try:
+            session.execute(sa.text(f"PRAGMA busy_timeout = {config.SQLITE_BUSY_TIMEOUT_MS}"))
+        finally:
+            session.rollback()
 
 
 class JsonFormatter(logging.Formatter):
