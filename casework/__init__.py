@@ -124,6 +124,9 @@ class DatabaseId(IntegerConverter):
     for such a URL where another method's rule shares the path.)"""
 
     LARGEST = 2**31 - 1
+    # ASCII digits only: werkzeug's ``\d+`` also takes Unicode digits such as '٣', which
+    # int() reads as 3 (one rule for numbers: ``casework.validation.whole_number``).
+    regex = r"[0-9]+"
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)

@@ -18,6 +18,7 @@ from flask_sqlalchemy.pagination import Pagination, SelectPagination
 
 from casework.errors import invalid_fields
 from casework.extensions import db
+from casework.validation import DB_INT_MAX, whole_number
 
 # Beyond this a page number is nonsense; it would only overflow the database's OFFSET.
 MAX_PAGE = 1_000_000
@@ -80,16 +81,23 @@ def paginate(query, *, per_page: int, max_per_page: int,
 
 
 def _bounded(name: str, default: int, upper: int) -> int:
-    value = request.args.get(name, default, type=int)
-    return min(max(value, 1), upper)
+    text = request.args.get(name)
+    if text is None:
+        return default
+    # Past the last page is the last page; anything that is no number is the default.
+    number = whole_number(text, low=-DB_INT_MAX, high=DB_INT_MAX)
+    if number is None:
+        digits = text.strip()
+        return upper if digits.isascii() and digits.isdigit() else default
+    return min(max(number, 1), upper)
 
 
 def _strictly(name: str, default: int, upper: int) -> int:
     text = request.args.get(name)
     if text is None:
         return default
-    text = text.strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= 12 and 1 <= int(text) <= upper):
+    number = whole_number(text, low=1, high=upper)
+    if number is None:
         raise invalid_fields({name: _("Give a whole number from 1 to %(upper)d.", upper=upper)},
                              _("Some query parameters are not valid."))
-    return int(text)
+    return number

@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from casework import permissions, workflow
 from casework.vocabulary import Band, band_for, label
+from casework.web.links import carried_args, url_with_args
 
 
 def _when(value: datetime | None, fmt: str = "medium") -> str:
@@ -25,7 +26,7 @@ def _day(value: date | None) -> str:
 
 def _url_with(**changes) -> str:
     """The current page's URL with some query arguments changed (``None`` drops one)."""
-    args = request.args.to_dict(flat=False)
+    args = carried_args()
     for name, value in changes.items():
         if value is None or value == "":
             args.pop(name, None)
@@ -46,6 +47,7 @@ def register(app: Flask) -> None:
         band_for=band_for,
         Band=Band,
         url_with=_url_with,
+        url_with_args=url_with_args,
         get_locale=get_locale,
     )
     app.jinja_env.trim_blocks = True

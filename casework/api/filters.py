@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 
 from casework.api.inputs import query_choice
 from casework.cases.queries import SORTS, CaseFilters
-from casework.errors import invalid_fields
-from casework.localtime import EARLIEST_DAY, LATEST_DAY
+from casework.errors import ValidationFailed, invalid_fields
 from casework.signals.queries import SignalFilters
 from casework.users.operations import find_user
+from casework.validation import parse_day
 from casework.vocabulary import (
     Band,
     CaseState,
@@ -40,17 +40,10 @@ def query_day(name: str) -> date | None:
 
     :raise ValidationFailed: not a date, or out of reach.
     """
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
     try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise _refuse(name, _("Give a date as YYYY-MM-DD.")) from None
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise _refuse(name, _("Give days from %(first)s to %(last)s.",
-                              first=EARLIEST_DAY.isoformat(), last=LATEST_DAY.isoformat()))
-    return day
+        return parse_day(request.args.get(name), name)
+    except ValidationFailed as refused:
+        raise _refuse(name, refused.message) from None
 
 
 def query_flag(name: str) -> bool:

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from itertools import accumulate
 
 from flask import request
 from flask_babel import gettext as _
 
 from casework.errors import BadRequest, UnsupportedMediaType, invalid_fields
+from casework.validation import parse_day, parse_moment
 
 # What each field's JSON value must be; None is accepted where the field may be empty.
 STRING, INTEGER, BOOLEAN, STRINGS = "string", "integer", "boolean", "array of strings"
 NULLABLE = frozenset({"surface", "url", "observed_at", "external_ref", "due", "owner",
                       "resolution", "residual_likelihood", "residual_impact", "note",
                       "description", "summary", "assessment", "outcome", "surfaces"})
+
+
+# How deep arrays and objects may nest in a body (the API's own bodies nest two levels).
+MAX_DEPTH = 32
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _DEPTH_STEP)
+
+
+def nesting_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest, without parsing it (brackets
+    inside strings do not count)."""
+    brackets = _STRINGS.sub(b'""', raw).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
 # Integer fields with a narrower range than a database integer (as documented).
@@ -43,6 +60,10 @@ def json_body(schema: dict[str, str], *, required: tuple[str, ...] = ()) -> dict
     if not request.is_json:
         raise UnsupportedMediaType(
             _("Send the body as JSON with Content-Type: application/json."))
+    raw = request.get_data(cache=True)
+    if nesting_depth(raw) > MAX_DEPTH:
+        # Python's parser would recurse once per level and give up with a RecursionError.
+        raise BadRequest(_("The body nests deeper than %(max)d levels.", max=MAX_DEPTH))
     data = request.get_json(silent=True)
     if data is None:
         raise BadRequest(_("The body is not valid JSON."))
@@ -77,25 +98,14 @@ def json_body(schema: dict[str, str], *, required: tuple[str, ...] = ()) -> dict
 
 
 def parse_datetime(value: str | None, field: str) -> datetime | None:
-    """An ISO 8601 time with its zone ("2026-11-24T14:30:00Z")."""
-    if value in (None, ""):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise invalid_fields({field: _("Give an ISO 8601 date and time.")}) from None
-    if parsed.tzinfo is None:
-        raise invalid_fields({field: _("Give the time zone, e.g. 2026-11-24T14:30:00Z.")})
-    return parsed
+    """An ISO 8601 time with its zone ("2026-11-24T14:30:00Z"), in the years every input
+    may name (``validation.parse_moment``)."""
+    return parse_moment(value, field)
 
 
 def parse_date(value: str | None, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise invalid_fields({field: _("Give a date as YYYY-MM-DD.")}) from None
+    """A day ``YYYY-MM-DD`` in the years every input may name (``validation.parse_day``)."""
+    return parse_day(value, field)
 
 
 def query_choice(name: str, enum_cls, *, extra: tuple[str, ...] = ()):

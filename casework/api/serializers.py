@@ -13,6 +13,7 @@ from casework.models import AuditEvent, Case, Comment, MitigationAction, Review,
 from casework.pagination import lean_count
 from casework.signals.loaders import visible_original
 from casework.web.edge import actor
+from casework.web.links import url_with_args
 
 
 def _time(value: datetime | None) -> str | None:
@@ -171,9 +172,7 @@ def time_json(value: datetime | None) -> str | None:
 
 def _page_link(number: int) -> str:
     """This list's URL with ``page`` set to ``number`` (its other arguments kept)."""
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(number)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_with_args(request.endpoint, **(request.view_args or {}), page=str(number))
 
 
 def page_json(page, serialize) -> dict:

@@ -3,12 +3,14 @@ user whose session is still current."""
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.urls import iri_to_uri
 
 from casework import permissions
 from casework.api.tokens import token_names
@@ -72,15 +74,20 @@ def require_password_change():
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path inside this application, never another host."""
-    if not target:
+    """Only a path inside this application: never another host, and nothing that is not
+    a plain printable character (a line break would end the Location header, a NUL or a
+    tab browsers drop, turning "/<tab>/evil.example" into "//evil.example")."""
+    if not target or len(target) > 2000:
+        return None
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     if "\\" in target:
         return None
-    return target
+    # Non-ASCII (an IRI) percent-encoded, so the header is plain ASCII.
+    return iri_to_uri(target)
 
 
 def home_for(user) -> str:

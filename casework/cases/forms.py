@@ -15,7 +15,7 @@ from casework.vocabulary import (
     Resolution,
     Surface,
 )
-from casework.web.forms import RATING_CHOICES, MultiCheckboxField, select_choices
+from casework.web.forms import RATING_CHOICES, InCalendar, MultiCheckboxField, select_choices
 from casework.workflow import Step
 
 
@@ -150,7 +150,7 @@ class ActionForm(FlaskForm):
                        validators=[InputRequired()])
     owner = StringField(_l("Who"), validators=[Length(max=NAME_MAX)],
                         description=_l("A partner's name, or a Casework user's e-mail."))
-    due = DateField(_l("Due date"), validators=[Optional()])
+    due = DateField(_l("Due date"), validators=[Optional(), InCalendar()])
     status = SelectField(_l("Status"), choices=select_choices(ActionStatus),
                          validators=[InputRequired()])
     outcome = TextAreaField(_l("Outcome"), validators=[Length(max=TEXT_MAX)])

@@ -11,21 +11,15 @@ from flask_babel import gettext as _
 from casework.errors import ValidationFailed
 from casework.extensions import db
 from casework.models import User
+from casework.validation import whole_number
 from casework.vocabulary import Resolution
 from casework.workflow import TransitionInput, step_for
 
 
 def plain_int(value) -> int | None:
-    """An integer from a JSON number or a form's ASCII digits; None for anything else
-    (Unicode digits such as '²' are not numbers here)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    if text.isascii() and text.isdigit() and len(text) < 10:
-        return int(text)
-    return None
+    """A database id or version from a JSON number or a form's ASCII digits; None for
+    anything else (see ``validation.whole_number``)."""
+    return whole_number(value)
 
 
 def _owner(value) -> User | None:
@@ -37,7 +31,7 @@ def _owner(value) -> User | None:
             sa.select(User).where(sa.func.lower(User.email) == value.strip().lower()))
     else:
         number = plain_int(value)
-        user = db.session.get(User, number) if number is not None and number < 2**31 else None
+        user = db.session.get(User, number) if number is not None else None
     if user is None:
         raise ValidationFailed(_("There is no such user."), "owner")
     return user
@@ -46,7 +40,7 @@ def _owner(value) -> User | None:
 def _rating(value, name: str) -> int | None:
     if value in (None, ""):
         return None
-    number = plain_int(value)
+    number = plain_int(value)  # 1 to 5 is the step's rule, checked with the others
     if number is None:
         raise ValidationFailed(_("Choose a value from 1 to 5."), name)
     return number

@@ -3,8 +3,6 @@ event; none commits: the request, the CLI command or the test does that once."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -21,6 +19,7 @@ from casework.validation import (
     clean_enum_list,
     clean_rating,
     clean_text,
+    parse_day,
 )
 from casework.vocabulary import (
     ActionStatus,
@@ -225,13 +224,7 @@ def _clean_action_fields(fields: dict, *, creating: bool) -> dict:
     if "outcome" in fields:
         cleaned["outcome"] = clean_text(fields["outcome"], "outcome")
     if "due" in fields:
-        due = fields["due"]
-        if due not in (None, "") and not isinstance(due, date):
-            try:
-                due = date.fromisoformat(str(due))
-            except ValueError:
-                raise ValidationFailed(_("Give a date as YYYY-MM-DD."), "due") from None
-        cleaned["due"] = due or None
+        cleaned["due"] = parse_day(fields["due"], "due")
     return cleaned
 
 

@@ -15,7 +15,7 @@ from casework.models.action import PENDING_ACTION_STATUSES
 from casework.models.case import OPEN_STATES
 from casework.pagination import Count, lean_count
 from casework.planner import rare
-from casework.validation import lenient_date, lenient_enum
+from casework.validation import lenient_date, lenient_enum, whole_number
 from casework.visibility import hidden_from, visible_cases, visible_count
 from casework.vocabulary import Band, CaseState, Category, Market, Surface, score_range
 
@@ -146,8 +146,8 @@ class CaseFilters:
             query = query.where(Case.owner_id == user.id)
         elif self.owner == "none":
             query = query.where(Case.owner_id.is_(None))
-        elif self.owner.isdigit():
-            query = query.where(Case.owner_id == int(self.owner))
+        elif (owner_id := whole_number(self.owner)) is not None:
+            query = query.where(Case.owner_id == owner_id)
         if self.q:
             query = query.where(text_matches(self.q))
         return query

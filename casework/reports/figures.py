@@ -21,7 +21,7 @@ from casework.audit.chain import HEAD_ID
 from casework.cases.queries import case_is_open
 from casework.errors import ValidationFailed
 from casework.extensions import db
-from casework.localtime import EARLIEST_DAY, LATEST_DAY, in_days, local_day, local_today
+from casework.localtime import in_days, local_day, local_today
 from casework.models import (
     AuditEvent,
     AuditHead,
@@ -33,6 +33,7 @@ from casework.models import (
     User,
 )
 from casework.models.action import PENDING_ACTION_STATUSES
+from casework.validation import check_day, parse_day
 from casework.visibility import sight_key, visible_cases, visible_signals
 from casework.vocabulary import (
     Band,
@@ -80,17 +81,10 @@ class Period:
         except ValueError:
             raise ValidationFailed(_("Unknown market: %(market)s.", market=market),
                                    "market") from None
-        try:
-            end = date.fromisoformat(last) if last else local_today()
-            start = date.fromisoformat(first) if first else None
-        except ValueError:
-            raise ValidationFailed(_("Dates are written as YYYY-MM-DD, e.g. 2026-03-31."),
-                                   "from") from None
-        if not all(EARLIEST_DAY <= day <= LATEST_DAY for day in (start or end, end)):
-            raise ValidationFailed(_("Give days from %(first)s to %(last)s.",
-                                     first=EARLIEST_DAY.isoformat(),
-                                     last=LATEST_DAY.isoformat()), "from")
-        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+        # Every refusal names "from": the period is refused as a whole.
+        end = parse_day(last, "from") or local_today()
+        start = parse_day(first, "from") or end - timedelta(days=DEFAULT_DAYS - 1)
+        check_day(start, "from")
         if start > end:
             raise ValidationFailed(_("The period must start before it ends."), "from")
         if (end - start).days + 1 > MAX_DAYS:

@@ -8,7 +8,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, Optiona
 
 from casework.validation import REF_MAX, TEXT_MAX, TITLE_MAX, URL_MAX
 from casework.vocabulary import Category, Market, SignalSource, Surface
-from casework.web.forms import select_choices
+from casework.web.forms import InCalendar, select_choices
 
 
 class SignalForm(FlaskForm):
@@ -28,7 +28,8 @@ class SignalForm(FlaskForm):
     ])
     observed_at = DateTimeLocalField(
         _l("Observed at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        validators=[Optional()], description=_l("Your local time (Europe/Berlin)."),
+        validators=[Optional(), InCalendar()],
+        description=_l("Your local time (Europe/Berlin)."),
     )
     external_ref = StringField(
         _l("External reference"), validators=[Length(max=REF_MAX)],

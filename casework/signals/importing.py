@@ -40,6 +40,7 @@ from casework.extensions import db
 from casework.models import Signal, User
 from casework.permissions import can_import_signals
 from casework.signals.operations import build_signal, file_signals
+from casework.validation import check_moment
 from casework.vocabulary import (
     LABELS,
     AuditAction,
@@ -282,26 +283,31 @@ LOCAL_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y", "%d.%m.%y %H
 
 
 def parse_when(text: str) -> datetime | None:
-    """ISO 8601 or German dates; without a zone, the time is local (Europe/Berlin)."""
+    """ISO 8601 or German dates, in the years every input may name
+    (``validation.check_moment``); without a zone, the time is local (Europe/Berlin).
+
+    :raise ValidationFailed: not such a date (Unicode digits neither), or out of bounds.
+    """
     text = text.strip()
     if not text:
         return None
     parsed = None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        for fmt in LOCAL_FORMATS:
-            try:
-                parsed = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
+    if text.isascii():  # strptime and fromisoformat take digits such as '٣' too
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            for fmt in LOCAL_FORMATS:
+                try:
+                    parsed = datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
     if parsed is None:
         raise ValidationFailed(_("Give a date like 24.11.2026 14:30 or 2026-11-24T14:30."),
                                "observed_at")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(str(get_timezone())))
-    return parsed.astimezone(UTC)
+    return check_moment(parsed, "observed_at").astimezone(UTC)
 
 
 def _row_fields(columns: dict[int, str], record: list[str], aliases: dict) -> dict:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
-from casework.errors import CaseworkError, DatabaseBusy
+from casework.errors import CaseworkError, DatabaseBusy, ValidationFailed
+from casework.validation import check_day
 from casework.vocabulary import choices
 
 
@@ -34,6 +37,20 @@ def show_error(form: FlaskForm, error: CaseworkError) -> None:
             field.errors = [*list(field.errors or []), *texts]
         else:
             form.form_errors.extend(texts)
+
+
+class InCalendar:
+    """A date or date-time field's value within the years every input may name (1900 to
+    2999, ``validation.check_day``); the message beside the field."""
+
+    def __call__(self, form, field) -> None:
+        if field.data is None:
+            return
+        try:
+            day = field.data.date() if isinstance(field.data, datetime) else field.data
+            check_day(day, field.name)
+        except ValidationFailed as refused:
+            raise StopValidation(refused.message) from None
 
 
 def select_choices(enum_cls, *, blank=None) -> list[SelectChoice]:
