@@ -57,3 +57,60 @@ INVALID_UTF8 = b"caf\xe9 \xff\xfe \xc0\xaf \xed\xa0\x80"
 def markup_like(text: str) -> bool:
     """Whether the text would change a page if it were written into HTML unescaped."""
     return any(char in text for char in "<>\"'&")
+
+
+# --- Values of the classes that once answered 500, for every parameter of every route ------
+# (tests/test_hostile.py walks the pages, tests/test_hostile_api.py the API operations).
+
+# Each class by name: what a number, a date, a header or a link may be sent as.
+VALUE_CLASSES: dict[str, dict[str, str]] = {
+    # str.isdigit() and int() take these; a parser of numbers must not.
+    "unicode_digits": {"superscript_two": "²", "arabic_indic_three": "٣",
+                       "fullwidth_twelve": "\uff11\uff12", "devanagari_seven": "७"},
+    # The ends of the calendar, and past it (date.fromisoformat refuses year 10000).
+    "calendar_edges": {"year_1": "0001-01-01", "year_9999": "9999-12-31",
+                       "year_10000": "10000-01-01", "year_1_time": "0001-01-01T00:00",
+                       "year_9999_time": "9999-12-31T23:59", "year_1_utc": "0001-01-01T00:00:00Z",
+                       "year_9999_east": "9999-12-31T23:59:59-14:00",
+                       "german_year_1": "01.01.0001 00:00"},
+    # Past what 64 bits hold (SQLite's and PostgreSQL's largest integers).
+    "past_64_bits": {"two_to_64": "18446744073709551616", "below_int64": "-9223372036854775809",
+                     "hundred_digits": "9" * 100},
+    # Control characters: a line break in a redirect or a header, NUL for the database.
+    "control_characters": {"newline": "1\n2", "crlf": "/cases\r\nSet-Cookie: x=1",
+                           "nul": "1\x00", "escape": "\x1b[2J", "tab_only": "\t",
+                           "delete": "\x7f", "next_line": "1\x852"},
+}
+EDGE_VALUES: dict[str, str] = {f"{kind}.{name}": value
+                               for kind, values in VALUE_CLASSES.items()
+                               for name, value in values.items()}
+# The same numbers as JSON numbers, not strings.
+JSON_NUMBERS: dict[str, int] = {"json_two_to_64": 2**64, "json_below_int64": -(2**63) - 1,
+                                "json_hundred_digits": 10**100 - 1}
+
+# Keyword arguments url_for takes for itself: a query string naming them must not steer
+# the links a page or an answer builds from its own query string ("endpoint" and a path
+# argument's name collide with url_for's own parameters).
+RESERVED_URL_KEYS: dict[str, str] = {"_method": "POST", "_external": "1",
+                                     "_anchor": '"><script>x</script>', "_scheme": "gopher",
+                                     "endpoint": "auth.logout", "values": "x"}
+
+# Where a login sends the user afterwards: never off the site, never into a header.
+HOSTILE_NEXT: dict[str, str] = {
+    "crlf": "/cases\r\nSet-Cookie: session=stolen", "lf": "/cases\nLocation: https://evil.example",
+    "cr": "/cases\rx", "nul": "/cases\x00", "tab": "/ca\tses", "encoded_crlf": "/cases%0d%0ax",
+    "other_host": "//evil.example/", "backslash": "/\\evil.example", "scheme": "https://evil.example/",
+    "unicode_digits": "/signals/٣",
+}
+
+JSON_DEPTH = 100_000
+
+
+def deeply_nested_json(depth: int = JSON_DEPTH) -> bytes:
+    """A JSON body ``depth`` arrays deep (Python's parser gives up far sooner)."""
+    return b"[" * depth + b"]" * depth
+
+
+def deeply_nested_object(field: str, depth: int = JSON_DEPTH) -> bytes:
+    """A JSON object whose ``field`` holds arrays ``depth`` deep."""
+    return b'{"' + field.encode() + b'": ' + deeply_nested_json(depth) + b"}"

@@ -4,13 +4,26 @@ what is stored is shown escaped."""
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from hostile import HOSTILE, INVALID_UTF8, MEGABYTE, NUL, markup_like
+from hostile import (
+    EDGE_VALUES,
+    HOSTILE,
+    HOSTILE_NEXT,
+    INVALID_UTF8,
+    MEGABYTE,
+    NUL,
+    RESERVED_URL_KEYS,
+    markup_like,
+)
 from markupsafe import escape
+from werkzeug.datastructures import ImmutableMultiDict
 
 from casework.extensions import db
 from casework.models import AuditEvent, Case, Comment, MitigationAction, Signal, User
@@ -571,3 +584,284 @@ def test_a_huge_multipart_post_is_refused_with_a_page_not_a_crash(client, make, 
     assert response.status_code in (413, 422)
     assert "<html" in response.text
     assert _count(scalar, Comment) == 0
+
+
+# --- Every parameter of every page gets every value class -------------------------------------
+#
+# The parameters of a page are found, not listed: a baseline request (the representative
+# state below) runs with query strings and forms that record every name the code asks
+# for, so a filter or field added later is probed without anyone remembering to. Path
+# arguments come from the URL map, reserved url_for keys go into every GET page's query
+# string, and the CSV import's columns count as parameters of the import.
+
+class _RecordingArgs(ImmutableMultiDict):
+    """Query string or form data that remembers which names were looked up."""
+
+    asked: list[str] = []
+
+    def get(self, key, default=None, type=None):
+        self.asked.append(key)
+        return super().get(key, default, type)
+
+    def getlist(self, key, type=None):
+        self.asked.append(key)
+        return super().getlist(key, type)
+
+    def __getitem__(self, key):
+        self.asked.append(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self.asked.append(key)
+        return super().__contains__(key)
+
+
+def _recording(app):
+    """Make ``app`` record the names its requests look up; returns the list they go to."""
+    _RecordingArgs.asked = []
+    app.request_class = type("RecordingRequest", (app.request_class,),
+                             {"parameter_storage_class": _RecordingArgs})
+    return _RecordingArgs.asked
+
+
+@dataclass
+class PageState:
+    """The URL values of one representative state and the valid form that goes with it."""
+
+    values: dict
+    form: Callable[[], dict] | None = None
+    query: dict | None = None
+
+
+CSV_COLUMNS = {"Title": "Hate comments under Live", "Source": "news", "Market": "DE",
+               "Category": "hate_speech", "Surface": "live", "URL": "https://e.example/a",
+               "Observed at": "24.11.2025 14:30", "External ref": "N-1", "Description": "x"}
+
+
+def _csv(**changes) -> bytes:
+    row = {**CSV_COLUMNS, **changes}
+    quoted = ['"' + value.replace('"', '""') + '"' for value in row.values()]
+    return (",".join(row) + "\r\n" + ",".join(quoted) + "\r\n").encode()
+
+
+# (endpoint, method, variant) -> how to build the state; "admin" is logged in, "owner" owns.
+def _page_state(endpoint: str, method: str, variant: str, make, scalar, people) -> PageState:
+    from casework.api.tokens import create_token
+    from casework.users.operations import find_user
+
+    values: dict = {"fmt": "csv"}
+    needs = endpoint.split(".")[0]
+    if endpoint == "cases.transition":
+        state = {"assign": "qualified", "approve": "in_review"}[variant]
+        values.update(key=make.case(state, owner=people["owner"]).key, action=variant)
+        extra = ({"owner": str(people["other"].id)} if variant == "assign" else
+                 {"resolution": "mitigated", "residual_likelihood": "1", "residual_impact": "2"})
+        return PageState(values, lambda: {"note": "Looks fine", **extra, "version": ""})
+    if needs == "cases" or endpoint == "reports.case_summary":
+        case = make.case("mitigating", owner=people["owner"])
+        values.update(key=case.key, action_id=scalar(sa.select(MitigationAction.id).where(
+            MitigationAction.case_id == case.id)) or 0)
+        if endpoint in ("cases.new_action", "cases.edit_action"):
+            if endpoint == "cases.edit_action":
+                with make.app.app_context():
+                    from casework.cases.operations import add_action
+                    from casework.models import Case as CaseModel
+
+                    action = add_action(db.session.get(User, people["owner"].id),
+                                        db.session.get(CaseModel, case.id), **{
+                                            **ACTION, "due": None})
+                    db.session.commit()
+                    values["action_id"] = action.id
+            return PageState(values, lambda: dict(ACTION))
+        if endpoint == "cases.edit":
+            return PageState(values, lambda: _case_form(scalar, case.id))
+        if endpoint == "cases.comment":
+            return PageState(values, lambda: {"body": "A comment"})
+        return PageState(values)
+    if needs == "signals":
+        values["signal_id"] = make.signal()
+        forms = {
+            "signals.new": lambda: {**SIGNAL, "observed_at": "2025-11-24T14:30"},
+            "signals.qualify": lambda: dict(QUALIFY),
+            "signals.attach": lambda: {"case_key": make.case("assigned").key},
+            "signals.dismiss": lambda: {"reason": "Noise"},
+            "signals.duplicate": lambda: {"of": f"#{make.signal()}"},
+            "signals.import_csv": (lambda: {"file": (io.BytesIO(_csv()), "signals.csv")})
+            if variant == "upload" else (lambda: {
+                "payload": base64.b64encode(_csv()).decode(), "filename": "signals.csv"}),
+        }
+        return PageState(values, forms.get(endpoint))
+    if needs in ("users", "tokens"):
+        # A token to revoke: the admin's own on their account page, another's on /users
+        # (someone new each time: a probe may have deactivated the last one).
+        holder = people["admin"] if needs == "tokens" else make.user("policy_specialist")
+        with make.app.app_context():
+            token, _secret = create_token(None, find_user(holder.email), "probe")
+            db.session.commit()
+            values["token_id"] = token.id
+    if needs == "users":
+        values["user_id"] = holder.id
+        forms = {
+            "users.new": lambda: {"email": f"new-{next(_NUMBERS)}@casework.example",
+                                  "name": "New Person", "role": "leadership",
+                                  "password": "a-long-enough-secret-9",
+                                  "confirm": "a-long-enough-secret-9"},
+            "users.set_role": lambda: {"role": "leadership"},
+            "users.reset_password": lambda: {"password": "a-long-enough-secret-9",
+                                             "confirm": "a-long-enough-secret-9"},
+        }
+        return PageState(values, forms.get(endpoint, dict))
+    if needs == "tokens":
+        return PageState(values, lambda: {"name": "Spreadsheet"})
+    if endpoint == "auth.login":
+        admin = people["admin"]
+        return PageState(values, lambda: {"email": admin.email, "password": admin.password},
+                         query={"next": "/cases"})
+    if endpoint == "auth.account":
+        return PageState(values, lambda: {"current_password": "not the password",
+                                          "new_password": "a-long-enough-secret-9",
+                                          "confirm": "a-long-enough-secret-9"})
+    return PageState(values, dict)
+
+
+_NUMBERS = iter(range(1, 10**9))
+# Pages whose baseline ends the session or needs none: sent from a fresh browser.
+ANONYMOUS_ENDPOINTS = frozenset({"auth.login"})
+SESSION_ENDING = frozenset({"auth.logout"})
+# Two states of the workflow page: one step choosing an owner, one taking ratings.
+VARIANTS = {"cases.transition": ("assign", "approve"), "signals.import_csv": ("upload",
+                                                                              "confirm")}
+
+
+def _page_routes():
+    from test_routes import _COLLECTION_APP, _rules_of
+
+    for rule in _rules_of(_COLLECTION_APP):
+        if rule.endpoint.startswith("api."):
+            continue
+        for method in ("GET", "POST"):
+            if method in rule.methods:
+                for variant in VARIANTS.get(rule.endpoint, ("",)):
+                    yield pytest.param(rule.rule, rule.endpoint, method, variant,
+                                       id=f"{method} {rule.rule} {variant}".strip())
+
+
+# Names the code looks up that are no one's input (Flask-WTF's own, werkzeug internals).
+NOT_INPUT = frozenset({"csrf_token"})
+
+
+@pytest.mark.parametrize(("rule_text", "endpoint", "method", "variant"), list(_page_routes()))
+def test_every_parameter_of_every_page_gets_every_value_class(
+        app, make, auth, scalar, rule_text, endpoint, method, variant):
+    from flask import url_for
+    from test_routes import _rule
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash is a 500 to report, not a raise
+    people = {"admin": make.user("admin"), "owner": make.specialist,
+              "other": make.user("policy_specialist")}
+    rule = _rule(app, rule_text)
+    clients: dict[str, object] = {}
+
+    def client_for():
+        if endpoint in ANONYMOUS_ENDPOINTS:
+            return app.test_client()  # logged out, and no login carries over
+        if "admin" not in clients or endpoint in SESSION_ENDING:
+            clients["admin"] = app.test_client()
+            assert clients["admin"].post("/login", data={
+                "email": people["admin"].email,
+                "password": people["admin"].password}).status_code == 302
+        return clients["admin"]
+
+    def url(values: dict, **path) -> str:
+        with app.test_request_context():
+            return url_for(endpoint, **{name: values[name] for name in rule.arguments})
+
+    def send(state: PageState, *, query=None, form=None, path: str | None = None):
+        data = None
+        if method == "POST":
+            data = state.form() if state.form else {}
+            data.update(form or {})
+        target = path or url(state.values)
+        response = client_for().open(target, method=method, data=data,
+                                     query_string={**(state.query or {}), **(query or {})})
+        response.get_data()  # a streamed export holds its request until read
+        response.close()
+        return response
+
+    fresh = lambda: _page_state(endpoint, method, variant, make, scalar, people)  # noqa: E731
+    state = fresh()
+    asked = _recording(app)
+    baseline = send(state)
+    assert baseline.status_code < 400 or endpoint == "auth.account", (
+        f"the baseline of {endpoint} is refused: {baseline.status_code}")
+    names = {name for name in asked if isinstance(name, str)} - NOT_INPUT
+    form_fields = set(state.form() if (state.form and method == "POST") else {})
+    query_names = (names - form_fields) | set(state.query or {})
+    report = Report()
+
+    def probe(where: str, response, *, location_check: bool = False) -> None:
+        nonlocal state
+        report.check(response.status_code < 500, f"{where}: {response.status_code}")
+        if location_check and response.status_code in (301, 302, 303):
+            target = response.headers.get("Location", "")
+            report.check(not any(ord(c) < 32 or ord(c) == 127 for c in target),
+                         f"{where}: control character in Location {target!r}")
+            report.check(urlsplit(target).netloc in ("", "localhost"),
+                         f"{where}: sent off the site to {target!r}")
+        if method == "POST" and response.status_code in (302, 303):
+            state = fresh()  # the step happened: the next probe starts from the state again
+
+    values = dict(EDGE_VALUES)
+    for name in sorted(query_names):
+        probe_values = {**values, **({f"next.{k}": v for k, v in HOSTILE_NEXT.items()}
+                                     if name == "next" else {})}
+        for label, value in probe_values.items():
+            probe(f"?{name}={label}", send(state, query={name: value}),
+                  location_check=name == "next")
+    for name in sorted(form_fields | (names & form_fields)):
+        if name == "file":
+            continue  # the upload: its columns are probed below
+        for label, value in values.items():
+            probe(f"form {name}={label}", send(state, form={name: value}))
+    if endpoint == "signals.import_csv":
+        for column in CSV_COLUMNS:
+            for label, value in values.items():
+                data = _csv(**{column: value})
+                form = ({"file": (io.BytesIO(data), "signals.csv")} if variant == "upload"
+                        else {"payload": base64.b64encode(data).decode()})
+                probe(f"CSV column {column}={label}", send(state, form=form))
+    if method == "GET":
+        # All at once everywhere; one by one where a page is cheap (not a PDF to render).
+        one_by_one = [] if rule.rule.endswith(".pdf") else list(RESERVED_URL_KEYS.items())
+        for name, value in [("all reserved keys", None), *one_by_one]:
+            query = RESERVED_URL_KEYS if value is None else {name: value}
+            response = send(state, query=query)
+            probe(f"?{name}=", response)
+            for steering in ("_anchor", "_scheme"):
+                if steering in query:
+                    report.check(query[steering].encode() not in response.get_data(),
+                                 f"?{name}=: the value steered a link")
+    for argument in sorted(rule.arguments - {"fmt"}):
+        for label, value in values.items():
+            path = url(state.values).replace(
+                quote(str(state.values[argument]), safe=""), quote(value, safe=""), 1)
+            response = send(state, path=path)
+            probe(f"<{argument}>={label}", response)
+            if label.startswith("unicode_digits"):
+                report.check(response.status_code == 404,
+                             f"<{argument}>={label}: {response.status_code}, not 404")
+    report.assert_clean()
+
+
+def test_the_page_walk_finds_the_parameters_the_code_reads(app, make, login_as):
+    """The recording sees filters and form fields; if it ever stopped, the walk above would
+    probe nothing and pass."""
+    login_as(make.user("admin"))
+    asked = _recording(app)
+    client = app.test_client()
+    client.post("/login", data={"email": make.pm.email, "password": make.pm.password})
+    client.get("/cases")
+    assert {"state", "owner", "opened_from", "overdue", "page", "per_page"} <= set(asked)
+    asked.clear()
+    client.post("/signals/new", data=SIGNAL)
+    assert {"title", "observed_at", "external_ref"} <= set(asked)
