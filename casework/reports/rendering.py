@@ -11,7 +11,6 @@ import base64
 import gc
 import mimetypes
 import os
-import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,17 +29,12 @@ from casework.errors import CaseworkError
 # Images that may come inline; anything else in a data: URL is refused.
 DATA_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp",
                               "image/svg+xml"})
-DEFAULT_TIMEOUT_SECONDS = 30
 
 
 class RenderFailed(CaseworkError):
-    """The PDF renderer failed or ran out of time; nothing was recorded."""
+    """The PDF renderer failed; nothing was recorded."""
 
     status_code = 500
-
-
-class _TimeUp(BaseException):  # not Exception: WeasyPrint must not swallow it
-    pass
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -106,32 +100,6 @@ def _stylesheet(static: str, fetcher) -> CSS:
     return cached[1]
 
 
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt a render that takes longer than ``seconds``.
-
-    Only possible in the main thread (the CLI, a sync worker of gunicorn); elsewhere the
-    server's own worker timeout is the limit.
-    """
-    usable = (seconds and hasattr(signal, "SIGALRM")
-              and threading.current_thread() is threading.main_thread()
-              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
-    if not usable:
-        yield
-        return
-
-    def _expired(signum, frame):
-        raise _TimeUp()
-
-    previous = signal.signal(signal.SIGALRM, _expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 _paused = 0  # renders under way with the collector held off (threads of one worker)
 _paused_lock = threading.Lock()
 _resume = False  # whether the collector was on when the first of them began
@@ -165,7 +133,7 @@ def collector_paused() -> Iterator[None]:
 def render_pdf(template: str, **context) -> bytes:
     """Render ``template`` with ``context`` to PDF bytes.
 
-    :raise RenderFailed: the renderer failed or took longer than CASEWORK_PDF_TIMEOUT.
+    :raise RenderFailed: the renderer failed.
     """
     from casework.audit.chain import current_head
 
@@ -173,17 +141,16 @@ def render_pdf(template: str, **context) -> bytes:
     html = render_template(template, audit_head=current_head(), **context)
     static = current_app.static_folder
     fetcher = StaticOnlyFetcher(static)
-    seconds = current_app.config.get("CASEWORK_PDF_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)
+    # Nothing interrupts a render: an exception thrown into WeasyPrint midway (a SIGALRM time
+    # limit did that) corrupts the heap through Pango's half-made objects, and the worker
+    # died of SIGSEGV requests later. A render that hangs ends with its worker, at gunicorn's
+    # timeout (GUNICORN_TIMEOUT).
     try:
-        with _time_limit(seconds), collector_paused():
+        with collector_paused():
             document = HTML(string=html, base_url=path2url(static + os.sep),
                             url_fetcher=fetcher)
             return document.write_pdf(stylesheets=[_stylesheet(static, fetcher)],
                                       font_config=_font_configuration())
-    except _TimeUp:
-        current_app.logger.error("PDF rendering of %s took longer than %s s", template, seconds)
-        raise RenderFailed(_("The PDF took too long to produce and was stopped. "
-                             "Try a shorter period, or tell an admin.")) from None
     except Exception as error:
         current_app.logger.exception("PDF rendering of %s failed", template)
         raise RenderFailed(_("The PDF could not be produced (%(error)s). Nothing was "
