@@ -21,9 +21,9 @@ from zxcvbn import zxcvbn
 PASSWORD_MIN_LENGTH = 12
 # zxcvbn's scale: 0 too guessable ... 4 very unguessable.
 MIN_SCORE = 3
-# zxcvbn looks at the first characters only: past them a password is long enough anyway,
-# and the estimate's cost grows with the length.
-ESTIMATED_LENGTH = 100
+# zxcvbn estimates the first characters only (it refuses more than 72): past them a
+# password is long enough anyway, and the estimate's cost grows with the length.
+ESTIMATED_LENGTH = 72
 
 # What German speakers (and this product's users) pick first, beside zxcvbn's lists.
 LOCAL_WORDS = (
