@@ -256,6 +256,13 @@ def _case_form(scalar, case_id: int) -> dict:
             "impact": str(case.impact), "version": str(case.version)}
 
 
+def _whole_audit_trail(client, scalar, case) -> str:
+    """Every page of the case's audit trail, as one text."""
+    events = scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.case_id == case.id))
+    return "".join(client.get(f"/cases/{case.key}/audit?page={page}&per_page=200").text
+                   for page in range(1, events // 200 + 2))
+
+
 @pytest.mark.parametrize("field", CASE_FIELDS)
 def test_editing_a_case(client, make, login_as, scalar, field):
     case = make.case("assigned")
@@ -276,8 +283,10 @@ def test_editing_a_case(client, make, login_as, scalar, field):
         if stored is not None and len(stored) < 150:
             shown.append(stored)
     report.assert_clean()
-    # Each stored value is in the timeline (as a before or after of an edit).
-    assert_shown_escaped(client.get(f"/cases/{case.key}").text, shown, case.key)
+    # Each stored value is in the audit trail (as a before or after of an edit), which
+    # the case page shows the latest of and the trail's pages show all of.
+    assert_shown_escaped(client.get(f"/cases/{case.key}").text, shown[-10:], case.key)
+    assert_shown_escaped(_whole_audit_trail(client, scalar, case), shown, case.key)
     if field == "title":
         form = {**_case_form(scalar, case.id), "title": HOSTILE["tag_breakout"]}
         assert client.post(f"/cases/{case.key}/edit", data=form).status_code == 302
