@@ -35,6 +35,8 @@ def _ref(name: str) -> dict:
 STR = {"type": "string"}
 NSTR = {"type": ["string", "null"]}
 TIME = {"type": "string", "format": "date-time"}
+# A day every input may name: 1900-01-01 to 2999-12-31 (casework.validation.check_day).
+CALENDAR_DATE = {"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-"}
 NTIME = {"type": ["string", "null"], "format": "date-time"}
 RATING = {"type": "integer", "minimum": 1, "maximum": 5}
 NRATING = {"type": ["integer", "null"], "minimum": 1, "maximum": 5}
@@ -217,8 +219,8 @@ def schemas() -> dict:
         "team": _enum(ActionTeam),
         "owner": {**text(120, nullable=True),
                   "description": "A Casework user's e-mail, or a partner's name"},
-        "due": {"anyOf": [{"type": "string", "format": "date"},
-                          {"type": "string", "maxLength": 0}, {"type": "null"}]},
+        "due": {"anyOf": [CALENDAR_DATE, {"type": "string", "maxLength": 0}, {"type": "null"}],
+                "description": "A day from 1900-01-01 to 2999-12-31"},
         "status": _enum(ActionStatus),
         "outcome": text(20000, nullable=True),
     }
@@ -386,8 +388,7 @@ PATH_COMMENT = {"name": "comment_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 # A day a filter, the dashboard or a report may name: 1900-01-01 to 2999-12-31
 # (casework.localtime), or empty.
-DAY = {"anyOf": [{"type": "string", "format": "date", "pattern": "^(19|2[0-9])[0-9]{2}-"},
-                 {"type": "string", "maxLength": 0}],
+DAY = {"anyOf": [CALENDAR_DATE, {"type": "string", "maxLength": 0}],
        "description": "A day from 1900-01-01 to 2999-12-31, or empty"}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": STR,
             "description": "The version you read (the case's ETag); another answers 412"}
