@@ -15,6 +15,13 @@ class Role(StrEnum):
     LEADERSHIP = "leadership"
 
 
+class Language(StrEnum):
+    """The languages Casework is shown and written in."""
+
+    GERMAN = "de"
+    ENGLISH = "en"
+
+
 class Market(StrEnum):
     DE = "DE"
     AT = "AT"
@@ -163,6 +170,7 @@ class AuditAction(StrEnum):
     LOGIN_THROTTLED = "login_throttled"
     LOGIN_UNLOCKED = "login_unlocked"
     LOGOUT = "logout"
+    LANGUAGE_CHANGED = "language_changed"
     PASSWORD_CHANGED = "password_changed"
     PASSWORD_RESET = "password_reset"
     REVOKED = "revoked"
@@ -202,6 +210,12 @@ def score_range(band: Band) -> tuple[int, int]:
 # Labels per enum: StrEnum members compare equal to their strings, so values shared by
 # two enums ("other", "qualified") must not share one dict.
 LABELS: dict[type, dict[str, object]] = {
+    # Each language by its own name, in every language: whoever cannot read the page
+    # can still find theirs.
+    Language: {
+        Language.GERMAN: "Deutsch",
+        Language.ENGLISH: "English",
+    },
     Role: {
         Role.ADMIN: _l("Admin"),
         Role.PROGRAM_MANAGER: _l("Program manager"),

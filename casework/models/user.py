@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework.extensions import db
 from casework.models.types import UTCDateTime, enum_column, utcnow
-from casework.vocabulary import Role
+from casework.vocabulary import Language, Role
 
 
 class User(UserMixin, db.Model):
@@ -30,6 +30,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the user chose on Account; None follows the browser's Accept-Language.
+    language: Mapped[Language | None] = mapped_column(enum_column(Language))
 
     __audit_fields__ = ("email", "name", "role", "active")
 
