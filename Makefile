@@ -109,7 +109,16 @@ soak: install $(VENV)/.installed-postgres
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-# Extract every string marked for translation into translations/messages.pot.
+# The German catalogue (see casework/translations/glossary.md). `make messages` extracts every
+# string marked for translation into casework/translations/messages.pot, merges new and changed
+# ones into de/LC_MESSAGES/messages.po (untranslated, never guessed from similar ones: translate
+# them there) and compiles messages.mo, which is committed so that `make run` needs no step.
+# tests/test_catalogue.py fails on a missing, fuzzy or stale translation.
+TRANSLATIONS := casework/translations
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 messages: install
-	mkdir -p translations
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: \
+	  --add-location=file --sort-output --project=Casework -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l de \
+	  --init-missing --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) -l de --statistics

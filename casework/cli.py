@@ -9,6 +9,7 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
 from casework.audit.cli import audit_cli
@@ -54,7 +55,7 @@ def _read_password() -> str:
 def _user_or_fail(email: str):
     user = users.find_user(email)
     if user is None:
-        fail(f"no user with the e-mail {email}")
+        fail(_("no user with the e-mail %(email)s", email=email))
     return user
 
 
@@ -73,7 +74,7 @@ def create_user_command(email: str, name: str, role: str) -> None:
             user = users.create_user(None, email=email, name=name, role=role, password=password)
     except CaseworkError as error:
         fail(error.message)
-    click.echo(f"Created {user.email} ({user.role.value}).")
+    click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=user.role.value))
 
 
 @casework_cli.command("set-role")
@@ -87,7 +88,7 @@ def set_role_command(email: str, role: str) -> None:
             users.set_role(None, user, role)
     except CaseworkError as error:
         fail(error.message)
-    click.echo(f"{user.email} is now {user.role.value}.")
+    click.echo(_("%(email)s is now %(role)s.", email=user.email, role=user.role.value))
 
 
 @casework_cli.command("deactivate")
@@ -100,9 +101,10 @@ def deactivate_command(email: str) -> None:
             revoked = users.deactivate_user(None, user)
     except CaseworkError as error:
         fail(error.message)
-    click.echo(f"{user.email} is deactivated; every session ended.")
+    click.echo(_("%(email)s is deactivated; every session ended.", email=user.email))
     for token in revoked:
-        click.echo(f"Revoked the API token {token.name} ({token.hint}…).")
+        click.echo(_("Revoked the API token %(name)s (%(hint)s…).", name=token.name,
+                      hint=token.hint))
 
 
 @casework_cli.command("unlock")
@@ -116,7 +118,8 @@ def unlock_command(email: str, address: str | None) -> None:
     user = _user_or_fail(email)
     with unit_of_work():
         forgotten = throttle.unlock(user.email, address)
-    click.echo(f"{user.email} may log in again ({forgotten} failed logins forgotten).")
+    click.echo(_("%(email)s may log in again (%(num)d failed logins forgotten).",
+                  email=user.email, num=forgotten))
 
 
 @casework_cli.command("create-token")
@@ -153,7 +156,7 @@ def import_signals_command(file: str, as_email: str, dry_run: bool) -> None:
         with open(file, "rb") as handle:
             data = handle.read()
     except OSError as error:
-        fail(f"cannot read {file}: {error.strerror}")
+        fail(_("cannot read %(file)s: %(reason)s", file=file, reason=error.strerror))
     importer = _user_or_fail(as_email) if as_email else _only_admin()
     try:
         # Commits batch by batch; a re-run of a file that stopped half-way adds the rest.
@@ -172,7 +175,7 @@ def _only_admin():
     admins = db.session.scalars(sa.select(User).where(User.role == Role.ADMIN,
                                                       User.active.is_(True))).all()
     if len(admins) != 1:
-        fail("say who imports with --as EMAIL")
+        fail(_("say who imports with --as EMAIL"))
     return admins[0]
 
 
@@ -185,11 +188,11 @@ def demo_command(force: bool, if_empty: bool) -> None:
 
     if not demo.database_is_empty():
         if if_empty:
-            click.echo("The database has data already; no demo data loaded.")
+            click.echo(_("The database has data already; no demo data loaded."))
             demo.print_logins(click.echo)
             return
         if not force:
-            fail("the database is not empty; use --force to add the demo data anyway")
+            fail(_("the database is not empty; use --force to add the demo data anyway"))
     try:
         with unit_of_work():
             summary = demo.load()

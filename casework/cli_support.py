@@ -10,9 +10,10 @@ import sys
 from typing import NoReturn
 
 import click
+from flask_babel import gettext as _
 
 
 def fail(message: str) -> NoReturn:
     """Print one readable line and exit with status 1."""
-    click.echo(f"Error: {message}", err=True)
+    click.echo(_("Error: %(message)s", message=message), err=True)
     sys.exit(1)

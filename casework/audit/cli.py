@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from casework.audit import chain
 
@@ -21,9 +22,10 @@ def verify_command() -> None:
     """Walk the whole chain; exit 1 naming the first event that does not fit."""
     result = chain.verify()
     if not result.ok:
-        click.echo(f"Error: {result.describe()}", err=True)
+        click.echo(_("Error: %(message)s", message=result.describe()), err=True)
         sys.exit(1)
-    click.echo(f"OK: {result.count} audit events, head hash {result.head}")
+    click.echo(_("OK: %(num)d audit events, head hash %(hash)s", num=result.count,
+                 hash=result.head))
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -48,5 +50,6 @@ def export_command(since: datetime | None, until: datetime | None, output: str) 
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
             count += 1
     head = chain.current_head()
-    click.echo(f"Exported {count} audit events to {output}; the chain's head hash is "
-               f"{head.hash} (seq {head.count}).", err=output == "-")
+    click.echo(_("Exported %(num)d audit events to %(file)s; the chain's head hash is "
+                 "%(hash)s (seq %(seq)d).", num=count, file=output, hash=head.hash,
+                 seq=head.count), err=output == "-")

@@ -47,7 +47,7 @@ def _reader(email: str | None):
         return CommandLineReader(), None
     user = find_user(email)
     if user is None or not user.active:
-        _fail(f"no active user with the e-mail {email}")
+        _fail(_("no active user with the e-mail %(email)s", email=email))
     return user, user
 
 
@@ -55,7 +55,7 @@ def _write(path: str, pdf: bytes) -> None:
     try:
         Path(path).write_bytes(pdf)
     except OSError as error:
-        _fail(f"cannot write {path}: {error.strerror or error}")
+        _fail(_("cannot write %(file)s: %(reason)s", file=path, reason=error.strerror or error))
 
 
 @click.command("summary")
@@ -70,12 +70,13 @@ def summary_command(key: str, output: str, audience: str, as_email: str | None) 
     reader, audit_actor = _reader(as_email)
     case = db.session.scalar(sa.select(Case).where(Case.key == key.strip().upper()))
     if case is None or not permissions.can_download_summary(reader, case):
-        _fail(f"no case {key} that you may read" + ("" if as_email else
-              " (a restricted case needs --as with a user who may see it)"))
+        _fail(_("no case %(key)s that you may read", key=key) if as_email else
+              _("no case %(key)s that you may read (a restricted case needs --as with a "
+                "user who may see it)", key=key))
     try:
         chosen = Audience(audience)
     except ValueError:
-        _fail(f"the audience is internal or partner, not {audience}")
+        _fail(_("the audience is internal or partner, not %(audience)s", audience=audience))
     try:
         pdf, summary = documents.summary_pdf(case, chosen, generated_by=reader.name)
         _write(output, pdf)
@@ -83,8 +84,9 @@ def summary_command(key: str, output: str, audience: str, as_email: str | None) 
             operations.record_summary_download(audit_actor, case, chosen, summary.fingerprint)
     except CaseworkError as error:
         _fail(error.message)
-    click.echo(f"Wrote {output} ({chosen.value} summary of {case.key}, "
-               f"fingerprint {summary.fingerprint}).")
+    click.echo(_("Wrote %(file)s (%(audience)s summary of %(key)s, fingerprint %(fingerprint)s).",
+                 file=output, audience=chosen.value, key=case.key,
+                 fingerprint=summary.fingerprint))
 
 
 @click.command("landscape")
@@ -99,7 +101,7 @@ def landscape_command(first: str | None, last: str | None, market: str | None, o
     """Write the risk landscape report (Lagebericht) for a period, e.g. weekly from cron."""
     reader, audit_actor = _reader(as_email)
     if as_email and not permissions.can_view_dashboard(reader):
-        _fail(f"{as_email} may not read the risk landscape")
+        _fail(_("%(email)s may not read the risk landscape", email=as_email))
     try:
         period = Period.from_values(first, last, market)
         pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
@@ -108,5 +110,6 @@ def landscape_command(first: str | None, last: str | None, market: str | None, o
             operations.record_landscape_download(audit_actor, period)
     except CaseworkError as error:
         _fail(error.message)
-    click.echo(f"Wrote {output} (risk landscape {period.first} to {period.last}, "
-               f"{period.market.value if period.market else 'DACH'}).")
+    click.echo(_("Wrote %(file)s (risk landscape %(first)s to %(last)s, %(market)s).",
+                 file=output, first=period.first, last=period.last,
+                 market=period.market.value if period.market else "DACH"))
