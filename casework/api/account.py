@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, Optional
 
@@ -15,12 +14,12 @@ from casework.models import ApiToken
 from casework.permissions import can_manage_tokens
 from casework.validation import NAME_MAX
 from casework.web.edge import actor
-from casework.web.forms import EmptyForm, submit
+from casework.web.forms import CaseworkForm, EmptyForm, submit
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 
-class NewTokenForm(FlaskForm):
+class NewTokenForm(CaseworkForm):
     name = StringField(_l("What is it for?"), validators=[Length(max=NAME_MAX)],
                        description=_l("For example: social-media monitoring import."))
     # The range is the operation's rule (tokens.MAX_DAYS); the form only reads a number.

@@ -1,7 +1,6 @@
 """One form per thing a person does to a case."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -15,11 +14,17 @@ from casework.vocabulary import (
     Resolution,
     Surface,
 )
-from casework.web.forms import RATING_CHOICES, InCalendar, MultiCheckboxField, select_choices
+from casework.web.forms import (
+    RATING_CHOICES,
+    CaseworkForm,
+    InCalendar,
+    MultiCheckboxField,
+    select_choices,
+)
 from casework.workflow import Step
 
 
-class CaseFieldsForm(FlaskForm):
+class CaseFieldsForm(CaseworkForm):
     """The fields of a case, as opened from a signal or edited later."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
@@ -78,7 +83,7 @@ class EditCaseForm(CaseFieldsForm):
         return fields
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(CaseworkForm):
     """A workflow step's form; :func:`transition_form` adds the fields the step takes.
 
     Fields carry no "required" validators: the workflow decides what a step needs and says
@@ -144,7 +149,7 @@ def transition_form_class(step: Step) -> type[TransitionForm]:
     return _FORMS[step.action]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CaseworkForm):
     title = StringField(_l("Action"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     team = SelectField(_l("Partner team"), choices=select_choices(ActionTeam),
                        validators=[InputRequired()])
@@ -166,5 +171,5 @@ class ActionForm(FlaskForm):
         }
 
 
-class CommentForm(FlaskForm):
+class CommentForm(CaseworkForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=TEXT_MAX)])

@@ -1,17 +1,16 @@
 """Forms for filing and triaging signals."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
 from casework.validation import REF_MAX, TEXT_MAX, TITLE_MAX, URL_MAX
 from casework.vocabulary import Category, Market, SignalSource, Surface
-from casework.web.forms import InCalendar, select_choices
+from casework.web.forms import CaseworkForm, InCalendar, select_choices
 
 
-class SignalForm(FlaskForm):
+class SignalForm(CaseworkForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     description = TextAreaField(_l("Description"), validators=[Length(max=TEXT_MAX)])
     source = SelectField(_l("Source"), choices=select_choices(SignalSource),
@@ -37,22 +36,22 @@ class SignalForm(FlaskForm):
     )
 
 
-class AttachForm(FlaskForm):
+class AttachForm(CaseworkForm):
     case_key = StringField(_l("Case key"), validators=[DataRequired(), Length(max=20)],
                            description=_l("For example RISK-2026-0042."))
 
 
-class DismissForm(FlaskForm):
+class DismissForm(CaseworkForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=TEXT_MAX)])
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(CaseworkForm):
     of = StringField(_l("Duplicate of"), validators=[DataRequired(), Length(max=20)],
                      description=_l("A signal number such as #12, or a case key such as "
                                     "RISK-2026-0042."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(CaseworkForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],
                      description=_l("An Excel export (CSV, ; or , separated) with a header "
                                     "row: Titel/Title, Quelle/Source, Markt/Market, "
@@ -60,7 +59,7 @@ class ImportForm(FlaskForm):
                                     "Produktbereich, Link, Beobachtet am, Referenz."))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(CaseworkForm):
     """The previewed file travels back with the confirmation, so nothing is kept between."""
 
     payload = HiddenField(validators=[DataRequired()])

@@ -1,16 +1,15 @@
 """Forms for managing users."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from casework.validation import NAME_MAX
 from casework.vocabulary import Role
-from casework.web.forms import select_choices
+from casework.web.forms import CaseworkForm, select_choices
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(CaseworkForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     role = SelectField(_l("Role"), choices=select_choices(Role), validators=[InputRequired()])
@@ -21,11 +20,11 @@ class NewUserForm(FlaskForm):
     ])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(CaseworkForm):
     role = SelectField(_l("Role"), choices=select_choices(Role), validators=[InputRequired()])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(CaseworkForm):
     password = PasswordField(_l("Temporary password"),
                              validators=[DataRequired(), Length(max=200)],
                              description=_l("At least 12 characters. Tell it to the user "

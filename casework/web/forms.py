@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
@@ -17,7 +18,26 @@ from casework.validation import check_day
 from casework.vocabulary import choices
 
 
-class EmptyForm(FlaskForm):
+class _Catalogue:
+    """WTForms' own messages ("This field is required.") from Casework's catalogue, in the
+    request's language (they are marked in ``casework.web.wtforms_messages``)."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+class CaseworkForm(FlaskForm):
+    """Every Casework form: a CSRF token, and WTForms' messages in Casework's words."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _Catalogue()
+
+
+class EmptyForm(CaseworkForm):
     """Only a CSRF token: for buttons that POST."""
 
 
