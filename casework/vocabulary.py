@@ -6,6 +6,7 @@ One spelling everywhere (database, forms, URLs, CLI); templates show ``label(val
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 
 class Role(StrEnum):
@@ -250,7 +251,8 @@ LABELS: dict[type, dict[str, object]] = {
         Surface.MESSAGES: _l("Messages"),
         Surface.ACCOUNTS: _l("Accounts"),
         Surface.FOLLOW_LIKE: _l("Follow/like"),
-        Surface.SEARCH: _l("Search"),
+        # The product surface, not the button ("Suche", not "Suchen").
+        Surface.SEARCH: lazy_pgettext("product surface", "Search"),
         Surface.ADS: _l("Ads"),
         Surface.OTHER: _l("Other"),
     },

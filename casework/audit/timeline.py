@@ -56,6 +56,7 @@ FIELD_LABELS = {
     "role": _l("Role"), "active": _l("Active"), "email": _l("E-mail"), "name": _l("Name"),
     "description": _l("Description"), "url": _l("Link"), "observed_at": _l("Observed"),
     "external_ref": _l("External reference"), "duplicate_of_signal": _l("Duplicate of"),
+    "restricted": _l("Restricted"),
 }
 
 # Fields whose values are canonical enum values, shown by their labels.

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from flask_babel import format_date
+from babel.dates import format_skeleton
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -27,6 +28,11 @@ SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E0
 
 Link = Callable[..., str | None]
 
+
+
+def _day_and_month(day: date) -> str:
+    """"24 Nov" in English, "24. Nov." in German: the locale's own short pattern."""
+    return format_skeleton("dMMM", day, locale=get_locale())
 
 def _e(value) -> str:
     return str(escape(str(value)))
@@ -128,7 +134,7 @@ def stacked_days(days: Sequence[date], series: Sequence[tuple[object, Sequence[i
         if i % every == 0:
             parts.append(f'<text x="{left + (i + 0.5) * slot:.1f}" y="{top + plot_h + 14}" '
                          f'text-anchor="middle" fill="{MUTED}">'
-                         f"{_e(format_date(day, 'd MMM'))}</text>")
+                         f"{_e(_day_and_month(day))}</text>")
     legend_top = top + plot_h + 30
     for n, (value, counts) in enumerate(series):
         x = left + (n % 3) * (plot_w / 3)
