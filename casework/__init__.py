@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, request
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import BaseConverter, IntegerConverter
@@ -52,22 +52,13 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    from casework.languages import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     from casework.auth import sessions
 
     sessions.configure(login_manager)
-
-
-def _select_locale() -> str | None:
-    """The browser's preferred language among ours; the default outside a request."""
-    from flask import current_app, has_request_context
-
-    if not has_request_context():
-        return None
-    language = request.accept_languages.best_match(current_app.config["CASEWORK_LANGUAGES"])
-    # English as written in Europe: 24-hour clock, day before month.
-    return "en_GB" if language in (None, "en") else language
 
 
 @event.listens_for(Engine, "connect")

@@ -9,7 +9,8 @@ from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from casework import permissions, workflow
-from casework.vocabulary import Band, band_for, label
+from casework.languages import shown_language
+from casework.vocabulary import Band, Language, band_for, choices, label
 from casework.web.links import carried_args, url_with_args
 
 
@@ -49,6 +50,8 @@ def register(app: Flask) -> None:
         url_with=_url_with,
         url_with_args=url_with_args,
         get_locale=get_locale,
+        shown_language=shown_language,
+        language_choices=lambda: choices(Language),
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

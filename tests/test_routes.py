@@ -169,6 +169,12 @@ ACCESS: dict[str, dict[str, tuple]] = {
         "GET": (LOGIN, 200, 200, 200, 200, 200),
         "POST": (LOGIN, 422, 422, 422, 422, 422),
     },
+    # The language switch in every header, the login page's too: saved on a user, kept in
+    # a visitor's session. Posting no language is refused.
+    "/language": {
+        "GET": (405, 405, 405, 405, 405, 405),
+        "POST": (422, 422, 422, 422, 422, 422),
+    },
     # The JSON API takes bearer tokens only: a browser session, logged in or not, gets 401.
     # What each role may do with a token is in tests/test_api.py.
     "/account/tokens": {

@@ -393,6 +393,14 @@ DAY = {"anyOf": [CALENDAR_DATE, {"type": "string", "maxLength": 0}],
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": STR,
             "description": "The version you read (the case's ETag); another answers 412"}
 PDF = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+PDF_LANG = _query("lang", {"type": "string", "enum": ["de", "en", ""]},
+                  "The language the PDF is written in: `de` (German) or `en` (English). "
+                  "Empty: the caller's language as chosen on their account page, else the "
+                  "request's `Accept-Language`, else English. Anything else: 422")
+EXPORT_LANG = _query("lang", {"type": "string", "enum": ["de", "en", ""]},
+                     "The language of a refusal's message: `de` or `en` (empty: as "
+                     "`Accept-Language`). The file itself holds canonical values and field "
+                     "names in every language. Anything else: 422")
 
 
 def _pdf_op(operation_id: str, summary: str, who: str, params: list, *errors: int) -> dict:
@@ -434,7 +442,7 @@ def export_paths(paths: dict) -> dict:
                                "audit trail. An export holds at most 50,000 rows (the "
                                "server's `CASEWORK_EXPORT_MAX_ROWS`): filters that find "
                                "more are refused with 422 `export_too_large`; narrow them.",
-                "parameters": filters,
+                "parameters": [*filters, EXPORT_LANG],
                 "responses": {"200": {"description": "The file, as an attachment",
                                       "content": content}, **_errors(401, 422, 429)}}}
     return exports
@@ -456,7 +464,9 @@ DESCRIPTION = (
     "casework create-token`). A token stops working (401) when it expires, is revoked, or "
     "its user changes their password, has it reset or is deactivated. Errors are always "
     "`{\"error\": {\"code\", \"message\", "
-    "\"fields\"}}`. Times are UTC ISO 8601.\n\n"
+    "\"fields\"}}`; codes, field names and values are always the canonical English ones, "
+    "and the `message` is in the language of `Accept-Language` (German or English; "
+    "English when it names neither). Times are UTC ISO 8601.\n\n"
     "A refusal has one class, decided in this order: 404 (not there or not visible to you), "
     "403 (your role may never), 409 (the record's state does not allow it now, or your "
     "version is stale), 412 (If-Match names another version), 422 (the input is not "
@@ -643,13 +653,14 @@ def document() -> dict:
             "e-mails or links)", EVERYONE + " who may see the case",
             [PATH_KEY, _query("audience", {"type": "string",
                                            "enum": ["internal", "partner", ""]},
-                              "Who the PDF is for (empty: internal)")], 403, 404, 422, 429)},
+                              "Who the PDF is for (empty: internal)"), PDF_LANG],
+            403, 404, 422, 429)},
         "/landscape.pdf": {"get": _pdf_op(
             "getLandscapePdf", "The risk landscape report (Lagebericht) for a period and "
             "market, as on the dashboard", REPORT_READERS,
             [_query("from", DAY, "The first day (empty: a week before `to`)"),
              _query("to", DAY, "The last day (empty: today)"),
-             _query("market", _filter(Market))], 403, 422, 429)},
+             _query("market", _filter(Market)), PDF_LANG], 403, 422, 429)},
         "/dashboard": {"get": _op(
             "getDashboard", "Every figure of the dashboard for a period and market, as the "
             "caller may see them; each count links (`list`) to the API list of what it "

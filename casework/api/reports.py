@@ -114,7 +114,7 @@ def export_cases(fmt: str):
 
     :raise 422: a filter value that is not one.
     """
-    return cases_export(actor(), case_filters(), fmt)
+    return cases_export(actor(), case_filters(), fmt, request.args.get("lang"))
 
 
 @bp.get("/signals/export.csv", defaults={"fmt": "csv"})
@@ -125,4 +125,4 @@ def export_signals(fmt: str):
 
     :raise 422: a filter value that is not one.
     """
-    return signals_export(actor(), signal_filters(), fmt)
+    return signals_export(actor(), signal_filters(), fmt, request.args.get("lang"))

@@ -376,7 +376,7 @@ def case_audit(key: str):
 def case_summary_pdf(key: str):
     """The case summary PDF, as on the case page (audience internal or partner)."""
     return downloads.summary_download(actor(), load_case(actor(), key),
-                                      request.args.get("audience"))
+                                      request.args.get("audience"), request.args.get("lang"))
 
 
 @bp.get("/landscape.pdf")

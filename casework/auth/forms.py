@@ -1,9 +1,14 @@
-"""The login form, and the user's own password change."""
+"""The login form, the user's own password change, and the language switch."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from casework.vocabulary import Language, choices
+
+# The choice that saves no language: the browser's Accept-Language decides.
+BROWSER = "browser"
 
 
 class LoginForm(FlaskForm):
@@ -19,3 +24,12 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         DataRequired(), EqualTo("new_password", message=_l("The passwords do not match.")),
     ])
+
+
+class LanguageForm(FlaskForm):
+    """The header's switch (one button per language) and Account's choice."""
+
+    language = SelectField(_l("Language"), choices=lambda: [
+        (BROWSER, _l("As my browser asks")), *choices(Language)])
+    # The page to go back to (a path of this site only; see auth.views._safe_next).
+    next = HiddenField()

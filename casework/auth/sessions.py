@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 
 from casework.extensions import db
+from casework.languages import SESSION_KEY, chosen_language
 from casework.models import User
 from casework.models.types import utcnow
 
@@ -47,9 +48,17 @@ def _now() -> int:
     return int(utcnow().timestamp())
 
 
-def start(user: User) -> None:
-    """A fresh session for ``user``: nothing carried over from before the login."""
+def _cleared(language: str | None) -> None:
+    """Empty the session but for the language shown (a visitor's choice, harmless to keep)."""
     session.clear()
+    if language:
+        session[SESSION_KEY] = language
+
+
+def start(user: User) -> None:
+    """A fresh session for ``user``: nothing carried over from before the login but the
+    language the visitor chose."""
+    _cleared(session.get(SESSION_KEY))
     login_user(user)
     session[STARTED] = session[SEEN] = _now()
 
@@ -63,8 +72,10 @@ def renew(user: User) -> None:
 
 
 def end() -> None:
+    """Log out; the login page stays in the language the user saw."""
+    language = chosen_language()
     logout_user()
-    session.clear()
+    _cleared(language.value if language else None)
 
 
 def expired() -> bool:

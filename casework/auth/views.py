@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -15,23 +15,32 @@ from werkzeug.urls import iri_to_uri
 from casework import permissions
 from casework.api.tokens import token_names
 from casework.auth import sessions, throttle
-from casework.auth.forms import ChangePasswordForm, LoginForm
-from casework.errors import CaseworkError
+from casework.auth.forms import BROWSER, ChangePasswordForm, LanguageForm, LoginForm
+from casework.errors import CaseworkError, ValidationFailed
 from casework.extensions import login_manager
+from casework.languages import SESSION_KEY
 from casework.models.types import utcnow
-from casework.users.operations import change_password, find_user, record_login, record_logout
+from casework.users.operations import (
+    change_password,
+    choose_language,
+    find_user,
+    record_login,
+    record_logout,
+)
 from casework.users.passwords import password_matches
-from casework.vocabulary import Role
+from casework.vocabulary import Language, Role
 from casework.web.edge import actor, require, unit_of_work
 from casework.web.forms import EmptyForm, show_error
 
 bp = Blueprint("auth", __name__)
 
 # The load balancer's health check (casework.web.serving) needs no login either.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "serving.healthz"})
+# The language switch is in every page's header, the login page's too.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.choose_language", "static",
+                              "serving.healthz"})
 # Reachable while a password change is due.
-PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.logout", "static",
-                                       "serving.healthz"})
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.logout", "auth.choose_language",
+                                       "static", "serving.healthz"})
 
 
 @bp.before_app_request
@@ -185,5 +194,30 @@ def account():
             return redirect(url_for("auth.account"))
     elif request.method == "POST":
         status = 422
+    language_form = LanguageForm(formdata=None, next=url_for("auth.account"),
+                                 language=user.language.value if user.language else BROWSER)
     return render_template("auth/account.html", form=form, user=user,
+                           language_form=language_form,
                            session_started=sessions.started_at()), status
+
+
+@bp.post("/language", endpoint="choose_language")
+def choose_language_view():
+    """The language switch: saved on a logged-in user (audited), kept in a visitor's
+    session; then back to the page it was chosen on.
+
+    :raise 422: not one of the languages offered.
+    """
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed(_("Choose one of the languages offered."), "language")
+    language = None if form.language.data == BROWSER else Language(form.language.data)
+    if current_user.is_authenticated:
+        with unit_of_work():
+            choose_language(actor(), language)
+    # A user's saved choice stands alone: a visitor's from before the login goes.
+    if language is None or current_user.is_authenticated:
+        session.pop(SESSION_KEY, None)
+    else:
+        session[SESSION_KEY] = language.value
+    return redirect(_safe_next(form.next.data) or url_for("auth.index"))

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Response
 
 from casework.cases.queries import CaseFilters
+from casework.languages import language_from, written_in
 from casework.models import Case, MitigationAction, Signal, User
 from casework.spreadsheets import Column, audited_export
 
@@ -33,10 +34,13 @@ COLUMNS = [
 ]
 
 
-def cases_export(user: User, filters: CaseFilters, fmt: str) -> Response:
-    """The cases the user may see under ``filters``, audited.
+def cases_export(user: User, filters: CaseFilters, fmt: str,
+                 lang: str | None = None) -> Response:
+    """The cases the user may see under ``filters``, audited. The file holds canonical
+    values and field names whatever the language; ``lang`` (else the page's) is that of
+    the refusals.
 
-    :raise ValidationFailed: more cases than an export may hold.
+    :raise ValidationFailed: more cases than an export may hold, or an unknown ``lang``.
     :raise TooManyRequests: the user has as many downloads under way as they may.
     """
     # The signals and actions columns count: their ids, a query per batch of cases,
@@ -44,5 +48,6 @@ def cases_export(user: User, filters: CaseFilters, fmt: str) -> Response:
     query = filters.select(user).options(
         sa.orm.selectinload(Case.signals).load_only(Signal.id),
         sa.orm.selectinload(Case.actions).load_only(MitigationAction.id))
-    return audited_export(user, query, what="cases", filters=filters, fmt=fmt,
-                          columns=COLUMNS, count=partial(filters.count, user))
+    with written_in(language_from(lang)):
+        return audited_export(user, query, what="cases", filters=filters, fmt=fmt,
+                              columns=COLUMNS, count=partial(filters.count, user))

@@ -69,7 +69,8 @@ def _state_choices() -> list:
 @bp.get("/export.<any(csv, xlsx):fmt>")
 def export(fmt: str):
     """The queue with its current filters, for Excel; audited."""
-    return exports.cases_export(actor(), CaseFilters.from_args(request.args), fmt)
+    return exports.cases_export(actor(), CaseFilters.from_args(request.args), fmt,
+                                request.args.get("lang"))
 
 
 # A case page shows the latest comments and audit events, so that it stays quick however

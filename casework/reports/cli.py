@@ -1,7 +1,8 @@
 """``flask casework summary`` and ``flask casework landscape``: the PDFs for scripts and cron.
 
 Without ``--as`` the command line reads like leadership that owns nothing: every case but
-the restricted ones. With ``--as EMAIL`` it reads exactly what that user may see.
+the restricted ones. With ``--as EMAIL`` it reads exactly what that user may see. The PDF is
+written in ``--lang``, else the ``--as`` user's language, else English.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from casework import permissions
 from casework.cli_support import fail as _fail
 from casework.errors import CaseworkError
 from casework.extensions import db
+from casework.languages import language_from, reader_language, written_in
 from casework.models import Case
 from casework.reports import documents, operations
 from casework.reports.figures import Period
@@ -51,6 +53,17 @@ def _reader(email: str | None):
     return user, user
 
 
+def _language(reader, lang: str | None):
+    """The language to write the PDF in: ``--lang``, else the reader's own, else English."""
+    try:
+        return reader_language(reader, language_from(lang, "--lang"))
+    except CaseworkError:
+        _fail(_("the language is de or en, not %(lang)s", lang=lang))
+
+
+LANG_HELP = "de or en (default: the --as user's language, else English)."
+
+
 def _write(path: str, pdf: bytes) -> None:
     try:
         Path(path).write_bytes(pdf)
@@ -65,9 +78,12 @@ def _write(path: str, pdf: bytes) -> None:
 @click.option("--audience", default=Audience.INTERNAL.value, show_default=True,
               help="internal or partner.")
 @click.option("--as", "as_email", metavar="EMAIL", help="Read as this user.")
-def summary_command(key: str, output: str, audience: str, as_email: str | None) -> None:
+@click.option("--lang", help=LANG_HELP)
+def summary_command(key: str, output: str, audience: str, as_email: str | None,
+                    lang: str | None) -> None:
     """Write the PDF summary of case KEY."""
     reader, audit_actor = _reader(as_email)
+    language = _language(reader, lang)
     case = db.session.scalar(sa.select(Case).where(Case.key == key.strip().upper()))
     if case is None or not permissions.can_download_summary(reader, case):
         _fail(_("no case %(key)s that you may read", key=key) if as_email else
@@ -78,7 +94,8 @@ def summary_command(key: str, output: str, audience: str, as_email: str | None) 
     except ValueError:
         _fail(_("the audience is internal or partner, not %(audience)s", audience=audience))
     try:
-        pdf, summary = documents.summary_pdf(case, chosen, generated_by=reader.name)
+        with written_in(language):
+            pdf, summary = documents.summary_pdf(case, chosen, generated_by=reader.name)
         _write(output, pdf)
         with unit_of_work():
             operations.record_summary_download(audit_actor, case, chosen, summary.fingerprint)
@@ -96,15 +113,18 @@ def summary_command(key: str, output: str, audience: str, as_email: str | None) 
 @click.option("--market", help="DE, AT or CH (default: all of DACH).")
 @click.option("-o", "--output", required=True, help="The PDF file to write.")
 @click.option("--as", "as_email", metavar="EMAIL", help="Read as this user.")
+@click.option("--lang", help=LANG_HELP)
 def landscape_command(first: str | None, last: str | None, market: str | None, output: str,
-                      as_email: str | None) -> None:
+                      as_email: str | None, lang: str | None) -> None:
     """Write the risk landscape report (Lagebericht) for a period, e.g. weekly from cron."""
     reader, audit_actor = _reader(as_email)
+    language = _language(reader, lang)
     if as_email and not permissions.can_view_dashboard(reader):
         _fail(_("%(email)s may not read the risk landscape", email=as_email))
     try:
         period = Period.from_values(first, last, market)
-        pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
+        with written_in(language):
+            pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
         _write(output, pdf)
         with unit_of_work():
             operations.record_landscape_download(audit_actor, period)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from casework import permissions
 from casework.errors import ValidationFailed
+from casework.languages import language_from, reader_language, written_in
 from casework.models import Case, User
 from casework.reports import documents, operations
 from casework.reports.figures import Period
@@ -40,17 +41,20 @@ def audience_from(value: str | None) -> Audience:
         raise ValidationFailed(_("Use one of: internal, partner."), "audience") from None
 
 
-def summary_download(reader: User, case: Case, audience_value: str | None):
-    """A case's summary PDF for ``reader`` (who may read the case), audited.
+def summary_download(reader: User, case: Case, audience_value: str | None,
+                     lang_value: str | None = None):
+    """A case's summary PDF for ``reader`` (who may read the case), audited; in the
+    language ``lang_value`` names, else the reader's.
 
     :raise PermissionDenied: the reader may not download it.
-    :raise ValidationFailed: an unknown audience.
+    :raise ValidationFailed: an unknown audience or language.
     :raise TooManyRequests: the reader has as many downloads under way as they may.
     """
     require(permissions.can_download_summary(reader, case))
     audience = audience_from(audience_value)
-    by = label(reader.role) if audience == Audience.PARTNER else reader.name
-    with take_download_slot(reader):
+    language = reader_language(reader, language_from(lang_value))
+    with written_in(language), take_download_slot(reader):
+        by = label(reader.role) if audience == Audience.PARTNER else reader.name
         pdf, summary = documents.summary_pdf(case, audience, generated_by=by)
     with unit_of_work():
         operations.record_summary_download(reader, case, audience, summary.fingerprint)
@@ -58,15 +62,17 @@ def summary_download(reader: User, case: Case, audience_value: str | None):
 
 
 def landscape_download(reader: User, args):
-    """The risk landscape report (Lagebericht) for the period and market in ``args``.
+    """The risk landscape report (Lagebericht) for the period and market in ``args``, in
+    the language of ``args["lang"]``, else the reader's.
 
     :raise PermissionDenied: the reader's role does not read the dashboard.
-    :raise ValidationFailed: the period or market is not valid.
+    :raise ValidationFailed: the period, market or language is not valid.
     :raise TooManyRequests: the reader has as many downloads under way as they may.
     """
     require(permissions.can_view_dashboard(reader))
     period = Period.from_values(args.get("from"), args.get("to"), args.get("market"))
-    with take_download_slot(reader):
+    language = reader_language(reader, language_from(args.get("lang")))
+    with written_in(language), take_download_slot(reader):
         pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
     with unit_of_work():
         operations.record_landscape_download(reader, period)

@@ -28,7 +28,7 @@ bp.add_app_template_global(formatting.change, "change")
 def case_summary(key: str):
     """A case's summary as a PDF, for the internal team or for partners."""
     return downloads.summary_download(actor(), load_case(actor(), key),
-                                      request.args.get("audience"))
+                                      request.args.get("audience"), request.args.get("lang"))
 
 
 def _period_or_error() -> tuple[Period, str | None]:

@@ -7,6 +7,7 @@ from functools import partial
 import sqlalchemy as sa
 from flask import Response
 
+from casework.languages import language_from, written_in
 from casework.models import Case, Signal, User
 from casework.signals.queries import SignalFilters
 from casework.spreadsheets import Column, audited_export
@@ -29,10 +30,13 @@ COLUMNS = [
 ]
 
 
-def signals_export(user: User, filters: SignalFilters, fmt: str) -> Response:
-    """The signals the user may see under ``filters``, audited.
+def signals_export(user: User, filters: SignalFilters, fmt: str,
+                   lang: str | None = None) -> Response:
+    """The signals the user may see under ``filters``, audited. The file holds canonical
+    values and field names whatever the language; ``lang`` (else the page's) is that of
+    the refusals.
 
-    :raise ValidationFailed: more signals than an export may hold.
+    :raise ValidationFailed: more signals than an export may hold, or an unknown ``lang``.
     :raise TooManyRequests: the user has as many downloads under way as they may.
     """
     # The case column needs the key alone: joined in, not a query per case (nor the
@@ -41,5 +45,6 @@ def signals_export(user: User, filters: SignalFilters, fmt: str) -> Response:
     query = filters.select(user).options(
         case.load_only(Case.key), case.lazyload(Case.market_rows),
         case.lazyload(Case.surface_rows))
-    return audited_export(user, query, what="signals", filters=filters, fmt=fmt,
-                          columns=COLUMNS, count=partial(filters.count, user))
+    with written_in(language_from(lang)):
+        return audited_export(user, query, what="signals", filters=filters, fmt=fmt,
+                              columns=COLUMNS, count=partial(filters.count, user))

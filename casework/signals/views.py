@@ -66,7 +66,7 @@ def inbox():
 def export(fmt: str):
     """The inbox with its current filters, for Excel; audited."""
     filters = SignalFilters.from_args(request.args)
-    return exports.signals_export(actor(), filters, fmt)
+    return exports.signals_export(actor(), filters, fmt, request.args.get("lang"))
 
 
 def _as_utc(local):

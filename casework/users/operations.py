@@ -14,7 +14,7 @@ from casework.extensions import db
 from casework.models import ApiToken, User
 from casework.users.passwords import password_problem
 from casework.validation import NAME_MAX, clean_enum, clean_text
-from casework.vocabulary import AuditAction, AuditEntity, Role
+from casework.vocabulary import AuditAction, AuditEntity, Language, Role
 
 
 def normalise_email(value: str) -> str:
@@ -100,6 +100,18 @@ def reactivate_user(actor: User | None, user: User) -> User:
     before = audit.snapshot(user)
     user.active = True
     audit.record_changed(AuditEntity.USER, user, before, AuditAction.REACTIVATED, actor=actor)
+    return user
+
+
+def choose_language(user: User, language: Language | None) -> User:
+    """Save the language ``user`` sees Casework in; None follows their browser."""
+    if language == user.language:
+        return user
+    before = user.language.value if user.language else None
+    user.language = language
+    db.session.flush()
+    audit.record(AuditEntity.USER, AuditAction.LANGUAGE_CHANGED, entity_id=user.id,
+                 actor=user, changes={"language": [before, language.value if language else None]})
     return user
 
 

@@ -1,0 +1,99 @@
+"""Which language Casework speaks to whom.
+
+Pages: the language the user chose on Account, else the one a visitor chose in the header
+(kept in the session), else the browser's Accept-Language, else English. The API keeps
+canonical codes and English field names; its messages follow Accept-Language only. PDFs
+and exports are written in the language asked for (``?lang=``, ``--lang``), else the
+reader's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from casework.errors import ValidationFailed
+from casework.vocabulary import Language
+
+# English as written in Europe: 24-hour clock, day before month ("30 Nov 2026").
+LOCALES = {Language.GERMAN: "de", Language.ENGLISH: "en_GB"}
+SESSION_KEY = "language"
+API_PREFIX = "/api/v1"
+
+
+def locale_of(language: Language) -> str:
+    return LOCALES[language]
+
+
+def browser_language() -> Language:
+    """The browser's preferred language among ours (Accept-Language), else English."""
+    best = request.accept_languages.best_match(current_app.config["CASEWORK_LANGUAGES"])
+    return Language(best) if best in set(Language) else Language.ENGLISH
+
+
+def chosen_language() -> Language | None:
+    """The logged-in user's saved choice, else the one kept in this browser's session."""
+    if current_user and current_user.is_authenticated and current_user.language:
+        return Language(current_user.language)
+    kept = session.get(SESSION_KEY)
+    return Language(kept) if kept in set(Language) else None
+
+
+def shown_language() -> Language:
+    """The language of the current request (English outside one)."""
+    locale = get_locale()
+    return Language.GERMAN if locale is not None and locale.language == "de" else (
+        Language.ENGLISH)
+
+
+def select_locale() -> str | None:
+    """Flask-Babel's locale selector; None (the default, English) outside a request."""
+    if not has_request_context():
+        return None
+    # The API is called by scripts with a token, not a session: Accept-Language decides.
+    if not request.path.startswith(API_PREFIX):
+        chosen = chosen_language()
+        if chosen is not None:
+            return locale_of(chosen)
+    return locale_of(browser_language())
+
+
+def language_from(value: str | None, field: str = "lang") -> Language | None:
+    """The language named by ``?lang=`` or ``--lang`` (None when absent or empty).
+
+    :raise ValidationFailed: not one of de, en.
+    """
+    if value is None or value == "":
+        return None
+    try:
+        return Language(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in Language)
+        raise ValidationFailed(_("Use one of: %(allowed)s.", allowed=allowed), field) from None
+
+
+def reader_language(reader, requested: Language | None = None) -> Language:
+    """What a PDF or export for ``reader`` is written in: the language asked for, else the
+    reader's own choice, else the language of the request (English outside one)."""
+    if requested is not None:
+        return requested
+    own = getattr(reader, "language", None)
+    if own:
+        return Language(own)
+    return shown_language()
+
+
+@contextmanager
+def written_in(language: Language | None) -> Iterator[None]:
+    """Translate, and format dates and numbers, in ``language`` inside the block (None:
+    in the request's language)."""
+    if language is None:
+        yield
+        return
+    with force_locale(locale_of(language)):
+        yield
