@@ -120,5 +120,5 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: \
 	  --add-location=file --sort-output --project=Casework -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l de \
-	  --init-missing --no-fuzzy-matching --ignore-obsolete
+	  --init-missing --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) -l de --statistics
