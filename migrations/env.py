@@ -57,7 +57,7 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Full-text tables and indexes are not models (migrations 0006 and 0008 manage
+    """Full-text tables and indexes are not models (migrations 0006, 0008 and 0014 manage
     them): never drop them."""
     from casework.search import FTS_TABLE, POSTGRESQL_INDEXES
 

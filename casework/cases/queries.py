@@ -43,8 +43,9 @@ def has_overdue_action(today: date) -> sa.ColumnElement[bool]:
 
 
 def text_matches(text: str) -> sa.ColumnElement[bool]:
-    """The case's key starts with ``text``, or its title or summary has its words (SQLite's
-    FTS5 index); elsewhere, the key or title contains ``text`` (LIKE)."""
+    """The case's key starts with ``text``, or its title or summary has its words, as
+    German speakers type them (the full-text index, see :mod:`casework.search`); on
+    engines without one, the key or title contains ``text`` (LIKE)."""
     found = search.matching_ids("cases", text)
     if found is None:
         pattern = f"%{text}%"

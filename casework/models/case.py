@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.extensions import db
 from casework.models.types import UTCDateTime, enum_column, utcnow
+from casework.search import keep_search_text, search_text_column
 from casework.vocabulary import (
     Band,
     CaseState,
@@ -100,6 +101,8 @@ class Case(db.Model):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
+    # The words of its title and summary as search reads them (casework.search).
+    search_text: Mapped[str] = search_text_column("cases")
     assessment: Mapped[str] = mapped_column(sa.Text, default="")
     category: Mapped[Category] = mapped_column(enum_column(Category), index=True)
     likelihood: Mapped[int]
@@ -187,3 +190,6 @@ class Case(db.Model):
         wanted = sorted({Surface(s) for s in surfaces})
         if list(self.surfaces) != wanted:
             self.surface_rows = [CaseSurface(s) for s in wanted]
+
+
+keep_search_text(Case)

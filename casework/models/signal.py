@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.extensions import db
 from casework.models.types import UTCDateTime, enum_column, utcnow
+from casework.search import keep_search_text, search_text_column
 from casework.vocabulary import Category, Market, SignalSource, SignalStatus, Surface
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class Signal(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # The words of its title and description as search reads them (casework.search).
+    search_text: Mapped[str] = search_text_column("signals")
     source: Mapped[SignalSource] = mapped_column(enum_column(SignalSource))
     market: Mapped[Market] = mapped_column(enum_column(Market))
     surface: Mapped[Surface | None] = mapped_column(enum_column(Surface))
@@ -75,3 +78,6 @@ class Signal(db.Model):
     def is_open(self) -> bool:
         """Still waiting for triage."""
         return self.status == SignalStatus.NEW
+
+
+keep_search_text(Signal)

@@ -9,8 +9,6 @@ candidates decides what is shown.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,11 +22,12 @@ from casework.vocabulary import SignalStatus
 
 CANDIDATES = 300
 THRESHOLD = 0.25
-# Words too common in this domain (and in German and English) to tell two risks apart.
-STOPWORDS = frozenset(re.findall(r"\S+", """
+# Words too common in this domain (and in German and English) to tell two risks apart,
+# normalised as search compares words.
+STOPWORDS = frozenset(search.words("""
 a an and are as at be by das dem den der des die ein eine einer es for from für im in
 ist mit of on or the to und von vor was wird with zu zum zur über auf aus bei nach nicht
-sich sie werden this that these new neue neuer neues signal case fall risk risiko fur uber
+sich sie werden this that these new neue neuer neues signal case fall risk risiko
 """))
 
 
@@ -50,10 +49,9 @@ class Suggestion:
 
 
 def _words(*texts: str | None) -> frozenset[str]:
-    """Distinctive words, compared without case or accents (Österreich = osterreich)."""
-    text = unicodedata.normalize("NFKD", " ".join(t for t in texts if t).casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return frozenset(w for w in re.findall(r"\w{3,}", text) if w not in STOPWORDS)
+    """Distinctive words, normalised as search compares them (Österreich = oesterreich,
+    Straße = Strasse, Hassreden = Hassrede)."""
+    return frozenset(search.words(*texts)) - STOPWORDS
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:

@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from casework import search
 from casework.localtime import in_days
 from casework.models import Case, Signal, User
 from casework.pagination import Count, lean_count
@@ -64,9 +65,13 @@ class SignalFilters:
             query = query.where(in_days(Signal.created_at, self.received_from,
                                         self.received_to))
         if self.q:
+            # The title or reference contains the text, or the title and description have
+            # its words as German speakers type them (the full-text index).
             pattern = f"%{self.q}%"
-            query = query.where(sa.or_(Signal.title.ilike(pattern),
-                                       Signal.external_ref.ilike(pattern)))
+            matches = [Signal.title.ilike(pattern), Signal.external_ref.ilike(pattern)]
+            if (found := search.matching_ids("signals", self.q)) is not None:
+                matches.append(Signal.id.in_(found))
+            query = query.where(sa.or_(*matches))
         return query
 
 
