@@ -25,6 +25,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy.engine import URL
 
 from casework.cli_support import fail
@@ -51,9 +52,11 @@ class CopyCheck:
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        chain = (f"audit chain verified: {self.audit_events} events, head hash {self.head}"
-                 if self.audit_events is not None else "audit chain not checked")
-        return f"schema revision {self.revision}, integrity ok, {chain}"
+        chain = (_("audit chain verified: %(num)d events, head hash %(hash)s",
+                   num=self.audit_events, hash=self.head)
+                 if self.audit_events is not None else _("audit chain not checked"))
+        return _("schema revision %(revision)s, integrity ok, %(chain)s",
+                 revision=self.revision, chain=chain)
 
 
 def sqlite_path(url: URL) -> Path:
@@ -62,11 +65,11 @@ def sqlite_path(url: URL) -> Path:
     :raise BackupRefused: not SQLite, or a database that lives in memory only.
     """
     if url.get_backend_name() != "sqlite":
-        raise BackupRefused(f"backup and restore work on SQLite only; for "
-                            f"{url.get_backend_name()} use its own tools (pg_dump and "
-                            f"pg_restore for PostgreSQL)")
+        raise BackupRefused(_("backup and restore work on SQLite only; for %(backend)s use "
+                              "its own tools (pg_dump and pg_restore for PostgreSQL)",
+                              backend=url.get_backend_name()))
     if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-        raise BackupRefused("the database is not a plain SQLite file")
+        raise BackupRefused(_("the database is not a plain SQLite file"))
     return Path(url.database)
 
 
@@ -100,8 +103,8 @@ def _temporary_beside(target: Path):
 
 def _unusable(error: sqlite3.DatabaseError, what: str) -> BackupRefused:
     if getattr(error, "sqlite_errorname", "") == "SQLITE_NOTADB":
-        return BackupRefused(f"{what} is not a SQLite database")
-    return BackupRefused(f"{what} is damaged ({error})")
+        return BackupRefused(_("%(what)s is not a SQLite database", what=what))
+    return BackupRefused(_("%(what)s is damaged (%(error)s)", what=what, error=error))
 
 
 def _copy_with_backup_api(source: Path, destination: Path, what: str) -> None:
@@ -135,14 +138,16 @@ def check_copy(path: Path, what: str, migrations: str) -> CopyCheck:
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
             problems = [row[0] for row in db.execute("PRAGMA integrity_check")]
             if problems != ["ok"]:
-                raise BackupRefused(f"{what} is damaged: {problems[0]}")
+                raise BackupRefused(_("%(what)s is damaged: %(problem)s", what=what,
+                                      problem=problems[0]))
             if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
-                raise BackupRefused(f"{what} is damaged: a row refers to one that is missing")
+                raise BackupRefused(_("%(what)s is damaged: a row refers to one that is missing",
+                                      what=what))
             tables = {row[0] for row in db.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "alembic_version" not in tables:
-                raise BackupRefused(f"{what} is not a Casework database (it has no schema "
-                                    f"revision)")
+                raise BackupRefused(_("%(what)s is not a Casework database (it has no schema "
+                                      "revision)", what=what))
             revision = (db.execute("SELECT version_num FROM alembic_version").fetchone()
                         or ["?"])[0]
             audit_columns = {row[1] for row in db.execute("PRAGMA table_info(audit_events)")}
@@ -151,21 +156,24 @@ def check_copy(path: Path, what: str, migrations: str) -> CopyCheck:
 
     known, heads = _known_revisions(migrations)
     if revision not in known:
-        raise BackupRefused(f"{what} comes from a newer or another version of Casework "
-                            f"(schema revision {revision} is unknown here)")
+        raise BackupRefused(_("%(what)s comes from a newer or another version of Casework "
+                              "(schema revision %(revision)s is unknown here)", what=what,
+                              revision=revision))
     check = CopyCheck(revision)
     if revision not in heads:
-        check.notes.append(f"its schema (revision {revision}) is older than this Casework's; "
-                           f"run `flask db upgrade` next")
+        check.notes.append(_("its schema (revision %(revision)s) is older than this "
+                             "Casework's; run `flask db upgrade` next", revision=revision))
     if importlib.util.find_spec("casework.audit.chain") is None:
-        check.notes.append("the audit chain was not checked (casework.audit.chain is missing)")
+        check.notes.append(_("the audit chain was not checked (casework.audit.chain is "
+                             "missing)"))
     elif not {"seq", "hash", "prev_hash"} <= audit_columns or "audit_head" not in tables:
-        check.notes.append("the audit chain was not checked (its schema predates the chain)")
+        check.notes.append(_("the audit chain was not checked (its schema predates the "
+                             "chain)"))
     else:
         result = _verify_chain(path)
         if not result.ok:
-            raise BackupRefused(f"the audit chain of {what} does not verify: "
-                                f"{result.describe()}")
+            raise BackupRefused(_("the audit chain of %(what)s does not verify: %(problem)s",
+                                  what=what, problem=result.describe()))
         check.audit_events, check.head = result.count, result.head
     return check
 
@@ -199,15 +207,16 @@ def backup_database(live: Path, target: Path, migrations: str, *, replace: bool 
         out, which means the live database does not either.
     """
     if not live.is_file():
-        raise BackupRefused(f"there is no database at {live}")
+        raise BackupRefused(_("there is no database at %(path)s", path=live))
     if target.exists() and not replace:
-        raise BackupRefused(f"{target} exists; choose another file or use --force")
+        raise BackupRefused(_("%(path)s exists; choose another file or use --force",
+                              path=target))
     if not target.parent.is_dir():
-        raise BackupRefused(f"the directory {target.parent} does not exist")
+        raise BackupRefused(_("the directory %(path)s does not exist", path=target.parent))
     with _temporary_beside(target) as temporary:
-        _copy_with_backup_api(live, temporary, "the live database")
+        _copy_with_backup_api(live, temporary, _("the live database"))
         try:
-            check, problem = check_copy(temporary, "the copy", migrations), None
+            check, problem = check_copy(temporary, _("the copy"), migrations), None
         except BackupRefused as refusal:
             # Keep the copy all the same: a damaged database is worth a copy, the more so.
             check, problem = None, refusal
@@ -216,8 +225,8 @@ def backup_database(live: Path, target: Path, migrations: str, *, replace: bool 
         os.replace(temporary, target)
         _fsync_directory(target.parent)
     if problem is not None:
-        raise BackupRefused(f"wrote {target}, but {problem.message}; the live database "
-                            f"needs attention")
+        raise BackupRefused(_("wrote %(path)s, but %(problem)s; the live database needs "
+                              "attention", path=target, problem=problem.message))
     return check
 
 
@@ -232,7 +241,7 @@ def _release_live(live: Path) -> None:
     except sqlite3.OperationalError:
         mode = "wal"
     if mode != "delete" or Path(f"{live}-wal").exists():
-        raise BackupRefused("the database is in use; stop Casework, then restore")
+        raise BackupRefused(_("the database is in use; stop Casework, then restore"))
 
 
 def restore_database(source: Path, live: Path, migrations: str) -> tuple[CopyCheck, Path | None]:
@@ -243,7 +252,7 @@ def restore_database(source: Path, live: Path, migrations: str) -> tuple[CopyChe
         its chain does not verify, or the live database is in use.
     """
     if not source.is_file():
-        raise BackupRefused(f"there is no file {source}")
+        raise BackupRefused(_("there is no file %(path)s", path=source))
     live.parent.mkdir(parents=True, exist_ok=True)
     with _temporary_beside(live) as temporary:
         _copy_with_backup_api(source, temporary, str(source))
@@ -291,9 +300,10 @@ def backup_command(output: str, force: bool) -> None:
         check = backup_database(live, Path(output).absolute(), migrations, replace=force)
     except BackupRefused as error:
         fail(error.message)
-    click.echo(f"Backed up {live} to {output}: {check.describe()}.")
+    click.echo(_("Backed up %(live)s to %(file)s: %(check)s.", live=live, file=output,
+                 check=check.describe()))
     for note in check.notes:
-        click.echo(f"Note: {note}.")
+        click.echo(_("Note: %(note)s.", note=note))
 
 
 @click.command("restore")
@@ -306,8 +316,9 @@ def restore_command(file: str) -> None:
         check, kept = restore_database(Path(file).absolute(), live, migrations)
     except BackupRefused as error:
         fail(error.message)
-    click.echo(f"Restored {file} to {live}: {check.describe()}.")
+    click.echo(_("Restored %(file)s to %(live)s: %(check)s.", file=file, live=live,
+                 check=check.describe()))
     if kept is not None:
-        click.echo(f"The database it replaced is kept as {kept}.")
+        click.echo(_("The database it replaced is kept as %(path)s.", path=kept))
     for note in check.notes:
-        click.echo(f"Note: {note}.")
+        click.echo(_("Note: %(note)s.", note=note))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy.engine import Connection
 
 from casework.cli_support import fail
@@ -33,7 +34,7 @@ class CopyResult:
 
     def describe(self) -> str:
         total = sum(self.rows.values())
-        return f"{total} rows in {len(self.rows)} tables copied"
+        return _("%(rows)d rows in %(tables)d tables copied", rows=total, tables=len(self.rows))
 
 
 def is_empty(connection: Connection) -> bool:
@@ -139,9 +140,10 @@ def _copy_into_target(source_engine: sa.Engine):
         with db.engine.connect() as connection:
             empty = is_empty(connection)
     except sa.exc.OperationalError as error:
-        fail(f"cannot reach the target database: {str(error.orig).strip().splitlines()[0]}")
+        fail(_("cannot reach the target database: %(reason)s",
+               reason=str(error.orig).strip().splitlines()[0]))
     if not empty:
-        fail("the target database is not empty; copy-db only fills an empty database")
+        fail(_("the target database is not empty; copy-db only fills an empty database"))
     upgrade()
     with source_engine.connect() as source, db.engine.begin() as connection:
         copied = copy_tables(source, connection)
@@ -161,12 +163,12 @@ def copy_db_command(target: str) -> None:
 
     target = database_url(target)
     if sa.make_url(target).get_backend_name() != "postgresql":
-        fail("--to must be a PostgreSQL URL (postgresql://user:password@host/name)")
+        fail(_("--to must be a PostgreSQL URL (postgresql://user:password@host/name)"))
     source_engine = db.engine
     with source_engine.connect() as source:
         if _revisions(source) != _head_revisions():
-            fail("the source database is not migrated to the latest revision; "
-                 "run `flask db upgrade` on it first")
+            fail(_("the source database is not migrated to the latest revision; "
+                   "run `flask db upgrade` on it first"))
     target_app = create_app({"SECRET_KEY": current_app.config["SECRET_KEY"],
                              "SQLALCHEMY_DATABASE_URI": target})
     with target_app.app_context():
@@ -176,5 +178,5 @@ def copy_db_command(target: str) -> None:
             db.session.remove()
             db.engine.dispose()  # no connection outlives the command (nor the target)
     if not verified.ok:
-        fail(f"the copy does not verify: {verified.describe()}")
+        fail(_("the copy does not verify: %(problem)s", problem=verified.describe()))
     click.echo(f"{copied.describe()}; {verified.describe()}")
