@@ -156,6 +156,11 @@ def test_wtforms_messages_come_out_german(client, make, login_as):
     assert "Not a valid datetime value." in page
 
 
+def test_every_form_takes_wtforms_messages_from_the_catalogue(client):
+    page = client.post("/login", data={"email": "", "password": ""}, headers=GERMAN).text
+    assert "Dieses Feld ist erforderlich." in page
+
+
 def test_the_queue_and_its_labels_are_german(client, make, login_as):
     login_as(make.pm)
     case = make.case("in_review")
