@@ -31,9 +31,18 @@ def locale_of(language: Language) -> str:
 
 
 def browser_language() -> Language:
-    """The browser's preferred language among ours (Accept-Language), else English."""
-    best = request.accept_languages.best_match(current_app.config["CASEWORK_LANGUAGES"])
-    return Language(best) if best in set(Language) else Language.ENGLISH
+    """The browser's preferred language among ours (Accept-Language), else English.
+
+    By the language alone, in the browser's order: "de-AT, en;q=0.5" is German and
+    "en-US, de;q=0.9" English (werkzeug's ``best_match`` prefers any exact match, and so
+    answered English and German there).
+    """
+    offered = current_app.config["CASEWORK_LANGUAGES"]
+    for tag, quality in request.accept_languages:  # best first
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary in offered:
+            return Language(primary)
+    return Language.ENGLISH
 
 
 def chosen_language() -> Language | None:

@@ -63,6 +63,12 @@ def test_the_browser_decides_until_the_user_chooses_and_then_the_choice_wins(
     assert html_lang(client.get("/account", headers=GERMAN_BROWSER)) == "de"
     assert html_lang(client.get("/account", headers=ENGLISH_BROWSER)) == "en-GB"
     assert html_lang(client.get("/account", headers={"Accept-Language": "fr"})) == "en-GB"
+    # By the language, in the browser's order of preference, regions and all.
+    for header, expected in (("de-AT, en;q=0.5", "de"), ("de-CH", "de"),
+                             ("en-US, de;q=0.9", "en-GB"), ("fr-CH, de;q=0.8", "de"),
+                             ("de;q=0, en;q=0.1", "en-GB"), ("*", "en-GB")):
+        page = client.get("/account", headers={"Accept-Language": header})
+        assert html_lang(page) == expected, header
 
     save_language(app, user, "en")
     assert html_lang(client.get("/account", headers=GERMAN_BROWSER)) == "en-GB"
