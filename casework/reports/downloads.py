@@ -53,7 +53,7 @@ def summary_download(reader: User, case: Case, audience_value: str | None,
     require(permissions.can_download_summary(reader, case))
     audience = audience_from(audience_value)
     language = reader_language(reader, language_from(lang_value))
-    with written_in(language), take_download_slot(reader):
+    with take_download_slot(reader), written_in(language):
         by = label(reader.role) if audience == Audience.PARTNER else reader.name
         pdf, summary = documents.summary_pdf(case, audience, generated_by=by)
     with unit_of_work():
@@ -72,7 +72,7 @@ def landscape_download(reader: User, args):
     require(permissions.can_view_dashboard(reader))
     period = Period.from_values(args.get("from"), args.get("to"), args.get("market"))
     language = reader_language(reader, language_from(args.get("lang")))
-    with written_in(language), take_download_slot(reader):
+    with take_download_slot(reader), written_in(language):
         pdf, _figures = documents.landscape_pdf(reader, period, generated_by=reader.name)
     with unit_of_work():
         operations.record_landscape_download(reader, period)
