@@ -56,7 +56,7 @@ FIELD_LABELS = {
     "role": _l("Role"), "active": _l("Active"), "email": _l("E-mail"), "name": _l("Name"),
     "description": _l("Description"), "url": _l("Link"), "observed_at": _l("Observed"),
     "external_ref": _l("External reference"), "duplicate_of_signal": _l("Duplicate of"),
-    "restricted": _l("Restricted"),
+    "restricted": _l("Restricted"), "audience": _l("Edition"), "fingerprint": _l("Fingerprint"),
 }
 
 # Fields whose values are canonical enum values, shown by their labels.
@@ -66,6 +66,8 @@ FIELD_ENUMS = {
     "source": SignalSource, "market": Market, "surface": Surface, "role": Role,
 }
 STATUS_ENUMS = {"action": ActionStatus, "signal": SignalStatus}
+# A case summary's audience (casework.reports.summary.Audience, which imports this module).
+AUDIENCE_LABELS = {"internal": _l("internal"), "partner": _l("partner")}
 # Long texts are summarised in the timeline; the current value is on the page.
 LONG_FIELDS = frozenset({"summary", "assessment", "description", "body", "outcome"})
 
@@ -105,6 +107,8 @@ def _show(field: str, value, entity_type: str, names: dict[str, str]) -> str:
             return format_datetime(datetime.fromisoformat(value), "medium")
         except ValueError:
             return value
+    if field == "audience" and value in AUDIENCE_LABELS:
+        return str(AUDIENCE_LABELS[value])
     if isinstance(value, bool):
         return str(_l("yes") if value else _l("no"))
     text = str(value)
