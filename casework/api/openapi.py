@@ -299,9 +299,11 @@ def schemas() -> dict:
                                          "impact"]),
         "Qualify": {"oneOf": [_obj({"case": {"type": "string", "pattern": KEY_PATTERN}},
                                    ["case"]), _ref("CaseCreate")]},
+        # `version` or an If-Match header: one of the two is required (422 without).
         "CaseUpdate": _obj({**case_fields, "assessment": text(20000, nullable=True),
-                            "restricted": {"type": "boolean"}, "version": VERSION},
-                           ["version"]),
+                            "restricted": {"type": "boolean"},
+                            "version": {**VERSION, "description": "The version you read; "
+                                        "required unless sent as If-Match"}}),
         **transition_schemas(),
         "MitigationActionCreate": _obj(action_fields, ["title", "team"]),
         "MitigationActionUpdate": _obj(action_fields),

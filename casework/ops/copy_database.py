@@ -37,8 +37,13 @@ class CopyResult:
         return _("%(rows)d rows in %(tables)d tables copied", rows=total, tables=len(self.rows))
 
 
+# Tables the migrations seed with a row of their own: replaced by the source's rows.
+SEEDED = ("audit_head", "health_probes")
+
+
 def is_empty(connection: Connection) -> bool:
-    """No tables, or only the migrations' own rows (the audit head at its start)."""
+    """No tables, or only the migrations' own rows (the audit head at its start, the
+    health check's probe)."""
     inspector = sa.inspect(connection)
     tables = set(inspector.get_table_names()) - {"alembic_version"}
     for table in db.metadata.sorted_tables:
@@ -47,6 +52,8 @@ def is_empty(connection: Connection) -> bool:
         query = sa.select(sa.func.count()).select_from(table)
         if table.name == "audit_head":
             query = query.where(table.c.seq != 0)
+        elif table.name == "health_probes":
+            continue
         if connection.scalar(query):
             return False
     return not (tables - set(db.metadata.tables))
@@ -61,10 +68,11 @@ def copy_tables(source: Connection, target: Connection,
                 progress: Callable[[str, int], None] | None = None) -> CopyResult:
     """Copy every model table from ``source`` to ``target``, ids included; nothing commits.
 
-    ``target`` must be migrated and empty (its seeded audit head row is replaced).
+    ``target`` must be migrated and empty (its seeded rows are replaced).
     """
     result = CopyResult()
-    target.execute(sa.delete(db.metadata.tables["audit_head"]))
+    for name in SEEDED:
+        target.execute(sa.delete(db.metadata.tables[name]))
     for table in db.metadata.sorted_tables:
         later = _self_references(table)
         order = list(table.primary_key.columns)
