@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,23 @@ def test_every_marked_string_has_a_german_translation(template):
             untranslated.append(message.id)
     assert not missing, f"not in {PO.relative_to(ROOT)} (run make messages): {missing}"
     assert not untranslated, f"untranslated: {untranslated}"
+
+
+MARKER_IN_FSTRING = re.compile(r"\{[^{}]*\b(?:_|_l|gettext|ngettext|pgettext|npgettext|lazy_\w+)\(")
+
+
+def test_no_string_is_marked_inside_an_f_string():
+    """pybabel does not look inside f-strings: a string marked there is never extracted,
+    so it stays English in every language. (Python 3.11 reads an f-string as one token.)"""
+    hidden = []
+    for path in sorted((ROOT / "casework").rglob("*.py")):
+        with path.open("rb") as handle:
+            for token in tokenize.tokenize(handle.readline):
+                prefix = re.match(r"[A-Za-z]*", token.string).group(0).lower()
+                if (token.type == tokenize.STRING and "f" in prefix
+                        and MARKER_IN_FSTRING.search(token.string)):
+                    hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert not hidden, hidden
 
 
 def test_no_translation_is_fuzzy():

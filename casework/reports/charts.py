@@ -89,10 +89,12 @@ def severity_heatmap(likelihood: int, impact: int) -> Markup:
     for lik in range(1, 6):
         parts.append(f'<text x="{left + (lik - 0.5) * cell}" y="{base + 14}" '
                      f'text-anchor="middle">{lik}</text>')
+    # Marked outside the f-strings: pybabel does not look inside them.
+    likelihood_axis, impact_axis = _e(_("Likelihood →")), _e(_("Impact →"))
     parts.append(f'<text x="{left + 2.5 * cell}" y="{base + 30}" text-anchor="middle" '
-                 f'fill="{MUTED}">{_e(_("Likelihood →"))}</text>')
+                 f'fill="{MUTED}">{likelihood_axis}</text>')
     parts.append(f'<text x="12" y="{top + 2.5 * cell}" text-anchor="middle" fill="{MUTED}" '
-                 f'transform="rotate(-90 12 {top + 2.5 * cell})">{_e(_("Impact →"))}</text>')
+                 f'transform="rotate(-90 12 {top + 2.5 * cell})">{impact_axis}</text>')
     title = _("Severity: likelihood %(l)d × impact %(i)d = %(s)d",  # noqa: RUF001
               l=likelihood, i=impact, s=likelihood * impact)
     return _finish(left + 5 * cell + 6, base + 38, title, parts)

@@ -72,7 +72,7 @@ def evidence(description: str | None, url: str | None) -> str:
     flat = " ".join((description or "").split())
     if len(flat) > EXCERPT_LENGTH:
         flat = flat[:EXCERPT_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" .,;:") + "…"
-    link = f"{_('Link')}: {' '.join(url.split())}" if url else ""
+    link = _("Link") + ": " + " ".join(url.split()) if url else ""
     return "\n".join(line for line in (flat, link) if line)
 
 
