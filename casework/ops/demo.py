@@ -48,6 +48,7 @@ from functools import partial
 from importlib import resources
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from casework.cases import operations as cases
 from casework.errors import CaseworkError, Conflict
@@ -119,7 +120,7 @@ def print_logins(echo: Callable[[str], object]) -> None:
     """Print the demo logins, all with the shared demo password."""
     people = read_story().users
     width = max(len(user.email) for user in people)
-    echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    echo(gettext("Demo logins (password for all: %(password)s):", password=DEMO_PASSWORD))
     for user in people:
         echo(f"  {user.email:<{width}}  {user.role.value:<18}  {user.name}")
 
@@ -205,8 +206,12 @@ class _Loader:
     def summary(self) -> str:
         total = len(self.story.users)
         existing = total - self.users_created
-        users_part = f"{total} users" + (f" ({existing} existing)" if existing else "")
-        return f"Loaded {users_part}, {len(self.signals)} signals, {len(self.runs)} cases."
+        if existing:
+            return gettext("Loaded %(users)d users (%(existing)d existing), %(signals)d "
+                           "signals, %(cases)d cases.", users=total, existing=existing,
+                           signals=len(self.signals), cases=len(self.runs))
+        return gettext("Loaded %(users)d users, %(signals)d signals, %(cases)d cases.",
+                       users=total, signals=len(self.signals), cases=len(self.runs))
 
     # -- people
 
