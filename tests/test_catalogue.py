@@ -2,8 +2,9 @@
 
 ``make messages`` extracts, merges and compiles; these tests fail when a string marked in
 the code is missing from casework/translations/de or untranslated, when a translation is
-fuzzy or drops or changes a placeholder, and when the committed messages.mo is older than
-the .po beside it.
+fuzzy or drops or changes a placeholder, when the committed messages.mo is older than the
+.po beside it, when a string is marked where pybabel cannot see it (inside an f-string), and
+when a form would take WTForms' messages from elsewhere. Then pages in German and English.
 """
 
 from __future__ import annotations
