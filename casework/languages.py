@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from casework.errors import ValidationFailed
 from casework.vocabulary import Language
@@ -46,9 +45,15 @@ def browser_language() -> Language:
 
 
 def chosen_language() -> Language | None:
-    """The logged-in user's saved choice, else the one kept in this browser's session."""
-    if current_user and current_user.is_authenticated and current_user.language:
-        return Language(current_user.language)
+    """The logged-in user's saved choice, else the one kept in this browser's session.
+
+    The user as this request has loaded them (every page does, first thing), never
+    loaded here: choosing the words of an error page (a busy database, say) must not
+    need the database.
+    """
+    user = g.get("_login_user") if has_request_context() else None
+    if user is not None and user.is_authenticated and user.language:
+        return Language(user.language)
     kept = session.get(SESSION_KEY)
     return Language(kept) if kept in set(Language) else None
 

@@ -35,14 +35,39 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: str  # the canonical field name (the API's exports)
     value: Callable[[object], object]
+    label: object = None  # what a person reads (pages' exports), translated
+
+
+def for_people(columns: list[Column]) -> list[Column]:
+    """``columns`` as a person reads them in the current language: translated headers,
+    values by their labels ("Soziale Medien", "ja"). Worked out now, not as the rows are
+    streamed (by then the language asked for may no longer be in force); the import
+    reads both languages back."""
+    from casework.vocabulary import LABELS
+
+    names = {member: str(text) for table in LABELS.values() for member, text in table.items()
+             if isinstance(member, Enum)}
+    names.update({True: _("yes"), False: _("no")})
+
+    def shown(value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(shown(v)) for v in value)
+        if isinstance(value, bool | Enum):
+            return names.get(value, value)
+        return value
+
+    return [Column(str(c.label or c.header), lambda row, c=c: shown(c.value(row)))
+            for c in columns]
 
 
 def _plain(value):
-    """One cell: canonical values for enums, ISO text for times in CSV."""
+    """One cell: canonical values for enums and yes/no, ISO text for times in CSV."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, list | tuple):

@@ -238,7 +238,7 @@ def test_an_xlsx_export_is_written_row_by_row_with_a_few_queries(
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
     assert len(rows) == 301
-    keys = {row[header.index("case")] for row in rows[1:]}
+    keys = {row[header.index("Case")] for row in rows[1:]}
     assert len(keys) == 300 and "RISK-2020-0001" in keys
 
 

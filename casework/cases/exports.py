@@ -6,39 +6,41 @@ from functools import partial
 
 import sqlalchemy as sa
 from flask import Response
+from flask_babel import lazy_gettext as _l
 
 from casework.cases.queries import CaseFilters
 from casework.languages import language_from, written_in
 from casework.models import Case, MitigationAction, Signal, User
-from casework.spreadsheets import Column, audited_export
+from casework.spreadsheets import Column, audited_export, for_people
 
+# Canonical field names for the API; a person's headers in their language.
 COLUMNS = [
-    Column("key", lambda c: c.key),
-    Column("title", lambda c: c.title),
-    Column("state", lambda c: c.state),
-    Column("category", lambda c: c.category),
-    Column("markets", lambda c: list(c.markets)),
-    Column("surfaces", lambda c: list(c.surfaces)),
-    Column("likelihood", lambda c: c.likelihood),
-    Column("impact", lambda c: c.impact),
-    Column("score", lambda c: c.score),
-    Column("band", lambda c: c.band),
-    Column("owner", lambda c: c.owner.email if c.owner else None),
-    Column("resolution", lambda c: c.resolution),
-    Column("restricted", lambda c: "yes" if c.restricted else "no"),
-    Column("signals", lambda c: len(c.signals)),
-    Column("actions", lambda c: len(c.actions)),
-    Column("created_at_utc", lambda c: c.created_at),
-    Column("updated_at_utc", lambda c: c.updated_at),
-    Column("closed_at_utc", lambda c: c.closed_at),
+    Column("key", lambda c: c.key, _l("Case")),
+    Column("title", lambda c: c.title, _l("Title")),
+    Column("state", lambda c: c.state, _l("State")),
+    Column("category", lambda c: c.category, _l("Category")),
+    Column("markets", lambda c: list(c.markets), _l("Markets")),
+    Column("surfaces", lambda c: list(c.surfaces), _l("Surfaces")),
+    Column("likelihood", lambda c: c.likelihood, _l("Likelihood")),
+    Column("impact", lambda c: c.impact, _l("Impact")),
+    Column("score", lambda c: c.score, _l("Score")),
+    Column("band", lambda c: c.band, _l("Severity")),
+    Column("owner", lambda c: c.owner.email if c.owner else None, _l("Owner")),
+    Column("resolution", lambda c: c.resolution, _l("Resolution")),
+    Column("restricted", lambda c: c.restricted, _l("Restricted")),
+    Column("signals", lambda c: len(c.signals), _l("Signals")),
+    Column("actions", lambda c: len(c.actions), _l("Mitigation actions")),
+    Column("created_at_utc", lambda c: c.created_at, _l("Opened (UTC)")),
+    Column("updated_at_utc", lambda c: c.updated_at, _l("Updated (UTC)")),
+    Column("closed_at_utc", lambda c: c.closed_at, _l("Closed (UTC)")),
 ]
 
 
 def cases_export(user: User, filters: CaseFilters, fmt: str,
-                 lang: str | None = None) -> Response:
-    """The cases the user may see under ``filters``, audited. The file holds canonical
-    values and field names whatever the language; ``lang`` (else the page's) is that of
-    the refusals.
+                 lang: str | None = None, *, for_reader: bool = False) -> Response:
+    """The cases the user may see under ``filters``, audited. For a reader (the pages)
+    the file is in ``lang``, else the page's language: translated headers and values; else
+    (the API) canonical values and field names, and ``lang`` is that of the refusals.
 
     :raise ValidationFailed: more cases than an export may hold, or an unknown ``lang``.
     :raise TooManyRequests: the user has as many downloads under way as they may.
@@ -50,4 +52,5 @@ def cases_export(user: User, filters: CaseFilters, fmt: str,
         sa.orm.selectinload(Case.actions).load_only(MitigationAction.id))
     with written_in(language_from(lang)):
         return audited_export(user, query, what="cases", filters=filters, fmt=fmt,
-                              columns=COLUMNS, count=partial(filters.count, user))
+                              columns=for_people(COLUMNS) if for_reader else COLUMNS,
+                              count=partial(filters.count, user))

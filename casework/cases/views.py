@@ -70,7 +70,7 @@ def _state_choices() -> list:
 def export(fmt: str):
     """The queue with its current filters, for Excel; audited."""
     return exports.cases_export(actor(), CaseFilters.from_args(request.args), fmt,
-                                request.args.get("lang"))
+                                request.args.get("lang"), for_reader=True)
 
 
 # A case page shows the latest comments and audit events, so that it stays quick however

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import get_timezone
+from flask_babel import force_locale, get_timezone
 from flask_babel import gettext as _
 
 from casework import audit
@@ -131,10 +131,33 @@ GERMAN = {
 }
 
 
+def _in_every_language(text) -> list[str]:
+    """A translated text as each of Casework's languages has it (a file exported in one
+    language is imported by someone reading another)."""
+    spellings = []
+    for locale in ("en", "de"):
+        with force_locale(locale):
+            spellings.append(str(text))
+    return spellings
+
+
+def _header_fields() -> dict[str, str]:
+    """Header spellings: the aliases above and the inbox export's headers in every
+    language (casework/signals/exports.py)."""
+    from casework.signals.exports import COLUMNS as EXPORTED
+
+    table = dict(_HEADER_TO_FIELD)
+    for column in EXPORTED:
+        if column.header in COLUMNS and column.label is not None:
+            for spelling in _in_every_language(column.label):
+                table.setdefault(_key(spelling), column.header)
+    return table
+
+
 def _aliases(enum_cls) -> dict[str, str]:
     table: dict[str, str] = {}
     for member in enum_cls:
-        names = [member.value, member.name, str(LABELS[enum_cls][member])]
+        names = [member.value, member.name, *_in_every_language(LABELS[enum_cls][member])]
         names += GERMAN.get(enum_cls, {}).get(member.value, ())
         for name in names:
             table.setdefault(_key(name), member.value)
@@ -251,10 +274,11 @@ def read_rows(data: bytes, max_rows: int = MAX_ROWS
     except (StopIteration, csv.Error):
         raise ImportRefused(_("The file has no header row."), "file") from None
     columns: dict[int, str] = {}
+    fields = _header_fields()
     # The canonical names first (our own exports), then the other spellings.
     for exact in (True, False):
         for index, name in enumerate(header):
-            field_name = _HEADER_TO_FIELD.get(_key(name))
+            field_name = fields.get(_key(name))
             if (field_name is None or index in columns or field_name in columns.values()
                     or exact != (_key(name) == _key(field_name))):
                 continue

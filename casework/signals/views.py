@@ -66,7 +66,8 @@ def inbox():
 def export(fmt: str):
     """The inbox with its current filters, for Excel; audited."""
     filters = SignalFilters.from_args(request.args)
-    return exports.signals_export(actor(), filters, fmt, request.args.get("lang"))
+    return exports.signals_export(actor(), filters, fmt, request.args.get("lang"),
+                                  for_reader=True)
 
 
 def _as_utc(local):
