@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from casework.audit.cli import audit_cli
 from casework.cli_support import fail
 from casework.errors import CaseworkError, DatabaseBusy
+from casework.languages import command_language, environment_language
 from casework.ops.backup import backup_command, restore_command
 from casework.ops.copy_database import copy_db_command
 from casework.reports.cli import landscape_command, summary_command
@@ -24,17 +25,20 @@ from casework.web.edge import database_busy, unit_of_work
 
 
 class CommandGroup(AppGroup):
-    """The ``casework`` commands; a busy database ends any of them with one line."""
+    """The ``casework`` commands: they speak the shell's language (LANGUAGE, LC_ALL,
+    LC_MESSAGES, LANG: German for de_*, else English); a busy database ends any of them
+    with one line."""
 
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except DatabaseBusy as busy:
-            fail(busy.message)
-        except OperationalError as error:
-            if not database_busy(error):
-                raise
-            fail(DatabaseBusy().message)
+        with command_language(environment_language()):
+            try:
+                return super().invoke(ctx)
+            except DatabaseBusy as busy:
+                fail(busy.message)
+            except OperationalError as error:
+                if not database_busy(error):
+                    raise
+                fail(DatabaseBusy().message)
 
 
 casework_cli = CommandGroup("casework", help="Manage Casework users and data.")

@@ -9,8 +9,10 @@ reader's own.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import force_locale, get_locale
@@ -65,10 +67,38 @@ def shown_language() -> Language:
         Language.ENGLISH)
 
 
+# The language of a command line run (``flask casework ...``), set for its duration.
+_command_language: ContextVar[Language | None] = ContextVar("command_language", default=None)
+
+
+def environment_language(environ=None) -> Language:
+    """The language a shell asks for, as POSIX tools read it: the first of LANGUAGE,
+    LC_ALL, LC_MESSAGES and LANG that is set ("de_AT.UTF-8" is German; "C" English)."""
+    environ = os.environ if environ is None else environ
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            first = value.split(":")[0].replace("-", "_").split("_")[0].split(".")[0].lower()
+            return Language.GERMAN if first == "de" else Language.ENGLISH
+    return Language.ENGLISH
+
+
+@contextmanager
+def command_language(language: Language) -> Iterator[None]:
+    """A command's messages in ``language`` (its refusals, what it prints)."""
+    token = _command_language.set(language)
+    try:
+        yield
+    finally:
+        _command_language.reset(token)
+
+
 def select_locale() -> str | None:
-    """Flask-Babel's locale selector; None (the default, English) outside a request."""
+    """Flask-Babel's locale selector; outside a request, a command's language, else None
+    (the default, English)."""
     if not has_request_context():
-        return None
+        command = _command_language.get()
+        return locale_of(command) if command is not None else None
     # The API is called by scripts with a token, not a session: Accept-Language decides.
     if not request.path.startswith(API_PREFIX):
         chosen = chosen_language()

@@ -25,6 +25,11 @@ from casework.extensions import db
 PASSWORD = "correct-horse-battery-9"
 _counter = itertools.count(1)
 POSTGRES_SERVER = os.environ.get("CASEWORK_TEST_DATABASE_URL", "").strip()
+# Commands speak the shell's language (casework/languages.py): the tests expect English
+# whatever the machine's locale; tests of German set it themselves.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 ON_POSTGRES = bool(POSTGRES_SERVER)
 only_sqlite = pytest.mark.skipif(ON_POSTGRES, reason="SQLite internals (file, PRAGMAs, FTS5)")
 

@@ -335,3 +335,24 @@ def test_the_api_answers_its_messages_in_the_language_of_accept_language(
         assert set(error["fields"]) <= {"__all__"}
     error = client.get("/api/v1/signals/export.csv?lang=de", headers=token).get_json()["error"]
     assert "1.000" in error["message"]
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({"LANG": "de_DE.UTF-8"}, "de"), ({"LANG": "de_AT.UTF-8"}, "de"),
+    ({"LANG": "C.UTF-8"}, "en"), ({}, "en"), ({"LANGUAGE": "de:en", "LANG": "C"}, "de"),
+    ({"LC_ALL": "en_GB.UTF-8", "LANG": "de_CH.UTF-8"}, "en"),
+])
+def test_commands_read_the_language_as_posix_tools_do(environ, expected):
+    from casework.languages import environment_language
+
+    assert environment_language(environ).value == expected
+
+
+def test_a_command_speaks_the_shells_language(runner, query):
+    german = runner.invoke(args=["casework", "unlock", "--email", "niemand@casework.example"],
+                           env={"LANG": "de_DE.UTF-8"})
+    english = runner.invoke(args=["casework", "unlock", "--email", "niemand@casework.example"])
+    assert german.exit_code == english.exit_code == 1
+    assert english.output.startswith("Error: no user with the e-mail")
+    assert german.output.startswith("Fehler:"), german.output
+    assert "niemand@casework.example" in german.output
