@@ -38,8 +38,13 @@ def _e(value) -> str:
     return str(escape(str(value)))
 
 
-def _finish(width: int, height: int, title: str, parts: list[str]) -> Markup:
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+def _finish(width: int, height: int, title: str, parts: list[str],
+            linked: bool = False) -> Markup:
+    # A chart with links is hidden from screen readers and its links kept out of the tab
+    # order: the dashboard shows the same figures, with the same links, in a table under it
+    # (reports/_macros.html). Without links it is one image named by its title.
+    role = 'aria-hidden="true"' if linked else 'role="img"'
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" {role} '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
             f'font-family="{_e(FONT)}" font-size="11" fill="{INK}">'
             f"<title>{_e(title)}</title>")
@@ -52,7 +57,7 @@ def _linked(href: str | None, inner: str, title: str = "") -> str:
     tip = f"<title>{_e(title)}</title>" if title else ""
     if not href:
         return f"<g>{tip}{inner}</g>" if tip else inner
-    return f'<a href="{_e(href)}">{tip}{inner}</a>'
+    return f'<a href="{_e(href)}" tabindex="-1">{tip}{inner}</a>'
 
 
 def _nice_max(value: int) -> int:
@@ -146,7 +151,7 @@ def stacked_days(days: Sequence[date], series: Sequence[tuple[object, Sequence[i
                   f'<text x="{x + 14:.1f}" y="{y + 9}">{_e(label(value))} ({sum(counts)})</text>')
         parts.append(_linked(link(value, None) if link else None, swatch))
     rows = (len(series) + 2) // 3
-    return _finish(width, legend_top + rows * 16 + 4, title, parts)
+    return _finish(width, legend_top + rows * 16 + 4, title, parts, link is not None)
 
 
 def _shade(value: int, top_value: int) -> tuple[str, str]:
@@ -183,7 +188,7 @@ def matrix(rows: Sequence[object], columns: Sequence[object], values: dict, titl
             tip = f"{label(row)} · {column}: {count}"
             parts.append(_linked(link(row, column) if link and count else None, cell, tip))
     return _finish(label_w + len(columns) * cell_w + 4, top + len(rows) * cell_h + 4, title,
-                   parts)
+                   parts, link is not None)
 
 
 def bars(items: Sequence[tuple[object, int]], title: str, link: Link | None = None) -> Markup:
@@ -199,4 +204,4 @@ def bars(items: Sequence[tuple[object, int]], title: str, link: Link | None = No
                f'fill="{SERIES_COLOURS[0]}"/>'
                f'<text x="{label_w + length + 6:.1f}" y="{y + 15}">{count}</text>')
         parts.append(_linked(link(value) if link and count else None, row))
-    return _finish(label_w + bar_w + 40, len(items) * row_h + 4, title, parts)
+    return _finish(label_w + bar_w + 40, len(items) * row_h + 4, title, parts, link is not None)

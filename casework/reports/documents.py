@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -13,7 +15,7 @@ from casework.reports import charts
 from casework.reports.figures import Landscape, Period, landscape
 from casework.reports.rendering import collector_paused, render_pdf
 from casework.reports.summary import Audience, CaseSummary, build_summary
-from casework.vocabulary import Category
+from casework.vocabulary import Category, label
 
 
 def summary_pdf(case: Case, audience: Audience, *, generated_by: str) -> tuple[bytes,
@@ -55,6 +57,40 @@ def landscape_charts(figures: Landscape, links: dict | None = None) -> dict:
         "surfaces": charts.bars(figures.open_by_surface, _("Open cases by product surface"),
                                 links.get("surfaces")),
     }
+
+
+@dataclass(frozen=True)
+class FiguresTable:
+    """A chart's figures as rows: ``rows`` is ``[(row heading, [(count, URL or None)])]``."""
+
+    title: str
+    columns: list[str]
+    rows: list[tuple[str, list[tuple[int, str | None]]]]
+
+
+def landscape_tables(figures: Landscape, links: dict) -> dict[str, FiguresTable]:
+    """The landscape charts' figures as tables, with the charts' links (the dashboard)."""
+    days = figures.period.each_day()
+    sources = figures.signals_by_day
+    signals = FiguresTable(
+        _("Signals per day by source"), [_("Day")] + [label(s) for s, _counts in sources],
+        [(format_date(day, "medium"),
+          [(counts[i], links["signals"](source, day)) for source, counts in sources])
+         for i, day in enumerate(days)])
+    by_cell = figures.open_by_category_market
+    categories = FiguresTable(
+        _("Open cases by category and market"),
+        [_("Risk category")] + [m.value for m in figures.markets],
+        [(label(category), [(by_cell.get((category, market), 0),
+                             links["categories"](category, market))
+                            for market in figures.markets])
+         for category in Category
+         if any(by_cell.get((category, market)) for market in figures.markets)])
+    surfaces = FiguresTable(
+        _("Open cases by product surface"), [_("Product surface"), _("Open cases")],
+        [(label(surface), [(count, links["surfaces"](surface))])
+         for surface, count in figures.open_by_surface])
+    return {"signals": signals, "categories": categories, "surfaces": surfaces}
 
 
 def landscape_pdf(reader: User, period: Period, *, generated_by: str) -> tuple[bytes,

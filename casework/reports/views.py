@@ -72,7 +72,7 @@ def dashboard():
                       lambda: documents.landscape_charts(figures, _links(period)))
     return render_template(
         "reports/dashboard.html", figures=figures, period=period, error=error,
-        charts=charts,
+        charts=charts, tables=documents.landscape_tables(figures, _links(period)),
         market_choices=choices(Market, blank=_("All markets (DACH)")),
         presets=_presets(period),
     ), (422 if error else 200)
