@@ -9,7 +9,7 @@ PORT ?= 5000
 export FLASK_APP := app.py
 
 .PHONY: run test install install-test migrate demo lint browser clean messages system-deps bench-pdf \
-	serve test-postgres test-on-postgres bench soak
+	serve test-postgres test-on-postgres bench soak axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,16 +68,27 @@ browser:
 	      || echo "Could not install chromium; browser tests will skip."; \
 	  else echo "chromium is not installed; browser tests will skip."; fi; }
 
+# axe-core (the accessibility rules tests/test_accessibility.py runs in each page), at the
+# version pinned in tests/package-lock.json, into tests/node_modules. Skipped with a hint
+# where npm is missing (the tests then skip, except under CI=true, where they fail).
+AXE := tests/node_modules/axe-core/axe.min.js
+$(AXE): tests/package.json tests/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is missing: install Debian's npm for the accessibility tests."; fi
+
+axe: $(AXE)
+
 lint: install-test
 	$(BIN)/ruff check .
 
-test: install-test browser
+test: install-test browser axe
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The whole suite on a throwaway PostgreSQL server (scripts/with-postgres starts and stops it;
 # it installs Debian's postgresql package when missing).
-test-postgres: install-test browser
+test-postgres: install-test browser axe
 	scripts/with-postgres $(MAKE) --no-print-directory test-on-postgres
 
 # The suite on the server in CASEWORK_TEST_POSTGRES_URL (set by scripts/with-postgres).
