@@ -593,3 +593,29 @@ def test_a_phone_sized_screen_hides_no_control_and_never_scrolls_sideways(browse
 def _new_signal(site: Site) -> str:
     qualify = site.paths["/signals/<int:signal_id>/qualify"][0]
     return qualify.split("/")[2]
+
+
+# --- Without a browser: what the form macro writes -----------------------------------------
+
+
+def test_a_field_with_an_error_is_marked_invalid_and_described_by_it(client, make, login_as):
+    login_as(make.pm)
+    page = client.post("/signals/new", data={}).get_data(as_text=True)
+    title = re.search(r'<input[^>]*\bid="title"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in title
+    assert 'aria-describedby="title-error"' in title
+    assert re.search(r'<p class="error" id="title-error">[^<]+</p>', page)
+    # Each id once, however many messages a field has.
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    summary = re.search(r'<div class="error-summary" role="alert" tabindex="-1" autofocus>'
+                        r'(.*?)</div>', page, re.S).group(1)
+    assert '<a href="#title">' in summary
+
+
+def test_a_field_with_a_hint_and_an_error_is_described_by_both(client, make, login_as):
+    login_as(make.pm)
+    page = client.post("/signals/new", data={"observed_at": "not a time"}).get_data(
+        as_text=True)
+    field = re.search(r'<input[^>]*\bid="observed_at"[^>]*>', page).group(0)
+    assert 'aria-describedby="observed_at-error observed_at-hint"' in field
