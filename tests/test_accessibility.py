@@ -564,7 +564,7 @@ def test_a_phone_sized_screen_hides_no_control_and_never_scrolls_sideways(browse
         edit = first.locator("td").last.get_by_role("link")
         assert_within_screen(page, edit)
         tab_to(page, edit, limit=200)
-        overflowing = {}
+        overflowing, found = {}, {}
         for path in ("/cases", "/signals", f"/cases/{site.case_with_actions}", "/signals/new",
                      f"/cases/{site.case_with_actions}/actions/new",
                      f"/cases/{site.case_with_actions}/edit", "/account", "/account/tokens",
@@ -572,6 +572,8 @@ def test_a_phone_sized_screen_hides_no_control_and_never_scrolls_sideways(browse
             page.goto(path)
             if (extra := page.evaluate(OVERFLOW_JS)) > 1:
                 overflowing[path] = (extra, page.evaluate(WIDEST_JS))
+            if violations := axe_violations(page):
+                found[path] = violations
         # The header as a program manager (more links) too: every link and button on screen.
         page.context.clear_cookies()
         log_in(page, EMAILS["admin"])
@@ -579,8 +581,11 @@ def test_a_phone_sized_screen_hides_no_control_and_never_scrolls_sideways(browse
                      site.paths["/cases/<case_key:key>/do/<action>"][0], "/users"):
             page.goto(path)
             if (extra := page.evaluate(OVERFLOW_JS)) > 1:
-                overflowing[path] = extra
+                overflowing[path] = (extra, page.evaluate(WIDEST_JS))
+            if violations := axe_violations(page):
+                found[path] = violations
         assert not overflowing, f"pages wider than the screen (px too wide): {overflowing}"
+        assert not found, _report(found)
         header = page.locator("header.site-header")
         for control in header.locator("a, button").all():
             assert_within_screen(page, control)
