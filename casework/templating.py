@@ -11,7 +11,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from casework import permissions, workflow
 from casework.languages import shown_language
 from casework.vocabulary import Band, Language, band_for, choices, label
-from casework.web.links import carried_args, url_with_args
+from casework.web.links import carried_args, this_page, url_with_args
 
 
 def _when(value: datetime | None, fmt: str = "medium") -> str:
@@ -49,6 +49,7 @@ def register(app: Flask) -> None:
         Band=Band,
         url_with=_url_with,
         url_with_args=url_with_args,
+        this_page=this_page,
         get_locale=get_locale,
         shown_language=shown_language,
         language_choices=lambda: choices(Language),

@@ -726,6 +726,8 @@ def _page_state(endpoint: str, method: str, variant: str, make, scalar, people) 
         admin = people["admin"]
         return PageState(values, lambda: {"email": admin.email, "password": admin.password},
                          query={"next": "/cases"})
+    if endpoint == "auth.choose_language":
+        return PageState(values, lambda: {"language": "de", "next": "/cases"})
     if endpoint == "auth.account":
         return PageState(values, lambda: {"current_password": "not the password",
                                           "new_password": "a-long-enough-secret-9",

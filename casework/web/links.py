@@ -3,6 +3,8 @@ which of its arguments they may carry."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import request, url_for
 
 # url_for's own keyword arguments and the name of its first parameter: a query string
@@ -21,3 +23,10 @@ def url_with_args(endpoint: str, **values) -> str:
     """``url_for(endpoint, **values)`` carrying the request's query arguments along;
     ``values`` (a path's own arguments among them) win over arguments of the same name."""
     return url_for(endpoint, **{**carried_args(), **values})
+
+
+def this_page() -> str:
+    """The current page's path with the arguments a link may carry (for a form that comes
+    back here, such as the language switch's ``next``)."""
+    query = urlencode(carried_args(), doseq=True)
+    return f"{request.path}?{query}" if query else request.path
