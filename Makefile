@@ -128,7 +128,7 @@ clean:
 TRANSLATIONS := casework/translations
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs='.*' --add-comments=TRANSLATORS: \
 	  --add-location=file --sort-output --project=Casework -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l de \
 	  --init-missing --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date

@@ -321,6 +321,16 @@ LABELS: dict[type, dict[str, object]] = {
     },
 }
 
+def label_in_sentence(value, enum_cls: type | None = None) -> str:
+    """A label inside a sentence: lower-case in English ("in review"), as it is in German,
+    where nouns keep their capital ("In Prüfung", "Duplikat")."""
+    from flask_babel import get_locale
+
+    text = label(value, enum_cls)
+    locale = get_locale()
+    return text if locale is not None and locale.language == "de" else text.lower()
+
+
 def label(value, enum_cls: type | None = None) -> str:
     """The translated label of a canonical value; unknown values are shown as they are."""
     if value is None or value == "":

@@ -31,7 +31,7 @@ from casework.vocabulary import (
     Resolution,
     ReviewDecision,
     TransitionAction,
-    label,
+    label_in_sentence,
 )
 
 if TYPE_CHECKING:
@@ -296,7 +296,7 @@ def check_allowed(user: User, case: Case, action: TransitionAction) -> Transitio
     transition = find_transition(case.state, action)
     if transition is None:
         raise Conflict(_("A case that is %(state)s cannot be %(action)s.",
-                         state=label(case.state).lower(), action=action_word(action)))
+                         state=label_in_sentence(case.state), action=action_word(action)))
     for guard in transition.step.state_guards:
         errors = guard(case, TransitionInput())
         if errors:
@@ -359,4 +359,4 @@ def ensure_changeable(case: Case) -> None:
     """
     if not case.is_open:
         raise Conflict(_("%(key)s is %(state)s; reopen it before changing it.",
-                         key=case.key, state=label(case.state).lower()))
+                         key=case.key, state=label_in_sentence(case.state)))

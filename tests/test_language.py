@@ -356,3 +356,27 @@ def test_a_command_speaks_the_shells_language(runner, query):
     assert english.output.startswith("Error: no user with the e-mail")
     assert german.output.startswith("Fehler:"), german.output
     assert "niemand@casework.example" in german.output
+
+
+def test_a_state_inside_a_german_sentence_keeps_its_capital(app, make):
+    """English writes "already triaged (dismissed)"; German nouns keep their capital."""
+    from casework.api.tokens import create_token
+    from casework.users.operations import find_user
+    from casework.vocabulary import SignalStatus, label
+
+    signal = make.signal()
+    with app.app_context():
+        _t, secret = create_token(None, find_user(make.pm.email), "sentence")
+        db.session.commit()
+    api = app.test_client()
+    for language in ("de", "en"):
+        headers = {"Authorization": f"Bearer {secret}", "Accept-Language": language}
+        api.post(f"/api/v1/signals/{signal}/dismiss", json={"reason": "Satire"},
+                 headers=headers)
+        again = api.post(f"/api/v1/signals/{signal}/dismiss", json={"reason": "Satire"},
+                         headers=headers)
+        assert again.status_code == 409
+        with app.test_request_context(headers={"Accept-Language": language}):
+            word = label(SignalStatus.DISMISSED)
+        expected = word if language == "de" else word.lower()
+        assert f"({expected})" in again.get_json()["error"]["message"]

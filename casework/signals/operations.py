@@ -25,7 +25,7 @@ from casework.vocabulary import (
     SignalSource,
     SignalStatus,
     Surface,
-    label,
+    label_in_sentence,
 )
 
 
@@ -148,7 +148,7 @@ def ensure_may_triage(actor: User, signal: Signal) -> None:
         raise PermissionDenied(_("Only program managers triage signals."))
     if not signal.is_open:
         raise Conflict(_("This signal was already triaged (%(status)s).",
-                         status=label(signal.status).lower()))
+                         status=label_in_sentence(signal.status)))
 
 
 def _begin_triage(actor: User, signal: Signal) -> dict:
