@@ -69,10 +69,15 @@ browser:
 	  else echo "chromium is not installed; browser tests will skip."; fi; }
 
 # axe-core (the accessibility rules tests/test_accessibility.py runs in each page), at the
-# version pinned in tests/package-lock.json, into tests/node_modules. Skipped with a hint
-# where npm is missing (the tests then skip, except under CI=true, where they fail).
+# version pinned in tests/package-lock.json, into tests/node_modules. Debian's npm is
+# installed as root when missing; elsewhere a hint (the tests then skip, except under
+# CI=true, where they fail).
 AXE := tests/node_modules/axe-core/axe.min.js
 $(AXE): tests/package.json tests/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null) \
+	      || echo "Could not install npm; accessibility tests will skip."; fi; }
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --prefix tests --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm is missing: install Debian's npm for the accessibility tests."; fi
