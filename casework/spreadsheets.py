@@ -219,7 +219,8 @@ def check_export_size(count: Callable[[int], Count] | None, query) -> None:
 
 
 def audited_export(user, query, *, what: str, filters, fmt: str, columns: list[Column],
-                   count: Callable[[int], Count] | None = None) -> Response:
+                   count: Callable[[int], Count] | None = None,
+                   for_reader: bool = False) -> Response:
     """Check the size, take one of the user's download slots, record the export (who,
     what, which filters, which format), then write ``query``'s rows as CSV or XLSX.
     ``what`` names the list: "cases" or "signals"; ``count(limit)`` counts the rows the
@@ -236,6 +237,8 @@ def audited_export(user, query, *, what: str, filters, fmt: str, columns: list[C
     from casework.web.edge import unit_of_work
 
     check_export_size(count, query)
+    if for_reader:  # a page's export: headers and values in the reader's language
+        columns = for_people(columns)
     slot = take_download_slot(user)
     try:
         with unit_of_work():

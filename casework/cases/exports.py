@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from casework.cases.queries import CaseFilters
 from casework.languages import language_from, written_in
 from casework.models import Case, MitigationAction, Signal, User
-from casework.spreadsheets import Column, audited_export, for_people
+from casework.spreadsheets import Column, audited_export
 
 # Canonical field names for the API; a person's headers in their language.
 COLUMNS = [
@@ -52,5 +52,5 @@ def cases_export(user: User, filters: CaseFilters, fmt: str,
         sa.orm.selectinload(Case.actions).load_only(MitigationAction.id))
     with written_in(language_from(lang)):
         return audited_export(user, query, what="cases", filters=filters, fmt=fmt,
-                              columns=for_people(COLUMNS) if for_reader else COLUMNS,
+                              columns=COLUMNS, for_reader=for_reader,
                               count=partial(filters.count, user))

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from casework.languages import language_from, written_in
 from casework.models import Case, Signal, User
 from casework.signals.queries import SignalFilters
-from casework.spreadsheets import Column, audited_export, for_people
+from casework.spreadsheets import Column, audited_export
 
 # Canonical field names for the API; a person's headers in their language. The import
 # reads either back (casework/signals/importing.py).
@@ -49,5 +49,5 @@ def signals_export(user: User, filters: SignalFilters, fmt: str,
         case.lazyload(Case.surface_rows))
     with written_in(language_from(lang)):
         return audited_export(user, query, what="signals", filters=filters, fmt=fmt,
-                              columns=for_people(COLUMNS) if for_reader else COLUMNS,
+                              columns=COLUMNS, for_reader=for_reader,
                               count=partial(filters.count, user))
